@@ -1,0 +1,3 @@
+from newsearch.cli import main
+
+raise SystemExit(main())
