@@ -1,5 +1,8 @@
 """newsearch: search Arabic news with Whoosh.
 
+``newsearch.normalize`` is the normalization module (``from newsearch.normalize import
+normalize``); it is not re-exported here, since a function of the same name would shadow it.
+
 Submodules are imported on first use, so ``import newsearch`` costs next to nothing (a web
 backend importing it pays for what it uses). The public names below are the whole surface.
 """
@@ -12,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "normalize": "newsearch.normalize",
     "NormalizeOptions": "newsearch.normalize",
     "analyze": "newsearch.analysis",
     "arabic_analyzer": "newsearch.analysis",
@@ -40,7 +42,6 @@ __all__ = [
     "arabic_analyzer",
     "get_analyzer",
     "get_stemmer",
-    "normalize",
     "stemmer_names",
 ]
 
@@ -54,7 +55,7 @@ if TYPE_CHECKING:
         get_analyzer,
     )
     from .errors import ConfigError, NewsearchError, UnknownComponentError
-    from .normalize import NormalizeOptions, normalize
+    from .normalize import NormalizeOptions
     from .stemmers import get_stemmer, stemmer_names
 
 

@@ -36,14 +36,14 @@ NEWS_STOPWORDS = """
 ان انه انها انهم بانه بانها بان لانه
 """
 
-# Names and words that light stemming must leave whole: a suffix-like or prefix-like ending is
+# Names and words (without the article) that light stemming must leave whole: a suffix-like or prefix-like ending is
 # part of the word. Foreign names of the period our corpora cover, countries, and frequent
 # nouns whose final ون/ين/ي/ه/نا is radical.
 PROTECTED = """
-بوتين ترامب ماكرون كاميرون فلسطين بحرين الصين تلفزيون قانون مليون ملايين يكون تكون
+بوتين ترامب ماكرون كاميرون فلسطين بحرين صين تلفزيون قانون مليون ملايين يكون تكون
 الله لله بالله والله فيينا روحاني ستالين لينين برلين ميركل
 بنيامين كاثرين مارلين كارولين كارمين ديسالين كوربين كرملين ارجنتين بيتكوين بتكوين منوتشين
-هيغواين بورودين فلبين امازون ليبرون اوباما الاثنين اثنين الثلاثاء الاربعاء الخميس الجمعه السبت الاحد
+هيغواين بورودين فلبين امازون ليبرون اوباما اثنين جمعه
 """
 
 # Words whose first letter is a radical و (so و is not the conjunction), as they look once

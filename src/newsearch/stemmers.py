@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 _ARABIC_LETTERS = frozenset(map(chr, range(0x0621, 0x064B)))
+_CLITICS = frozenset("وفبلك")
 
 
 class Stemmer:
@@ -198,6 +199,7 @@ class LightStemmer(Stemmer):
       short words survive (مليون يكون قانون بوتين stay whole), and never the end of a
       foreign name (-stan -stin -son -ton) or
       of a name ending in الله;
+    * strips the clitics in front of a protected name (لبوتين وترامب -> بوتين ترامب);
     * never touches protected names and words (بوتين ترامب فلسطين ماكرون ...), words with no
       Arabic letter (numbers, Latin), or words of fewer than 3 letters.
     """
@@ -205,8 +207,16 @@ class LightStemmer(Stemmer):
     name = "light"
 
     def _stem(self, word: str) -> str:
-        if len(word) < 3 or word[0] not in _ARABIC_LETTERS or word in _lexicon.protected():
+        protected = _lexicon.protected()
+        if len(word) < 3 or word[0] not in _ARABIC_LETTERS or word in protected:
             return word
+        # A clitic or two (و ف ب ل ك) in front of a known name: the remainder is certainly a
+        # word, so the clitics can go (لبوتين ولبوتين -> بوتين) and the name stays whole.
+        for n in (1, 2):
+            if word[n - 1] in _CLITICS and word[n:] in protected:
+                return word[n:]
+            if word[n - 1] not in _CLITICS:
+                break
         s = word
         had_article = False
         for p in _ARTICLE_PREFIXES:
@@ -220,7 +230,7 @@ class LightStemmer(Stemmer):
                 if s in _lexicon.waw_initial() or native in _lexicon.waw_initial():
                     return native
                 s = s[1:]
-        if s in _lexicon.protected():
+        if s in protected:
             return s
         return _strip_suffixes(s, had_article)
 
