@@ -18,7 +18,8 @@ def test_readme_has_examples() -> None:
 
 
 @pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_readme_block(code: str) -> None:
+def test_readme_block(code: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
     lines = code.rstrip("\n").split("\n")
     expected: list[str] = []
     while lines and lines[-1].startswith("# "):  # trailing comment lines = the printed output

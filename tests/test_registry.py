@@ -185,8 +185,10 @@ def test_cli_analyze_and_demo(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "حكوم" in out and "مصر" in out
     seed = ROOT / "tests" / "data" / "seed" / "scraped_article_ar.txt"
-    assert main(["demo", "--file", str(seed), "--paragraphs", "2"]) == 0
+    sample = ROOT / "tests" / "data" / "ant" / "fixture_articles.jsonl"
+    assert main(["demo", "--sample", str(sample), "--seed", str(seed), "كوريا الشمالية"]) == 0
     out = capsys.readouterr().out
-    assert "original:" in out and "stems:" in out and "بوتين" in out
+    assert "Indexed 268 articles" in out and "## كوريا الشمالية" in out
+    assert "original:" in out and "بوتين" in out
     assert main(["analyze", "x", "--analyzer", "nope"]) == 2
-    assert main(["demo", "--file", str(ROOT / "missing.txt")]) == 2
+    assert main(["demo", "--sample", str(ROOT / "missing.jsonl")]) == 2

@@ -36,9 +36,9 @@ NEWS_STOPWORDS = """
 ان انه انها انهم بانه بانها بان لانه
 """
 
-# Names and words (without the article) that light stemming must leave whole: a suffix-like or prefix-like ending is
-# part of the word. Foreign names of the period our corpora cover, countries, and frequent
-# nouns whose final ون/ين/ي/ه/نا is radical.
+# Names and words (without the article) that light stemming must leave whole: a suffix-like
+# or prefix-like ending is part of the word. Foreign names of the period our corpora cover,
+# countries, and frequent nouns whose final ون/ين/ي/ه/نا is radical.
 PROTECTED = """
 بوتين ترامب ماكرون كاميرون فلسطين بحرين صين تلفزيون قانون مليون ملايين يكون تكون
 الله لله بالله والله فيينا روحاني ستالين لينين برلين ميركل

@@ -59,6 +59,9 @@ _WORD_RE = re.compile(WORD_PATTERN)
 # re.split with a capturing group returns [gap, word, gap, word, ..., gap] in C; walking that
 # list and summing lengths for offsets is much cheaper than one Match object per token.
 _SPLIT_RE = re.compile("(" + WORD_PATTERN + ")")
+#: Bumped whenever a normalization, stop word or stemming rule changes the terms a text gets:
+#: an index records it, and one built with another version must be rebuilt (not half-matched).
+ANALYSIS_VERSION = 1
 #: Memo bound per tokenizer/analyzer; it is cleared when full (keeps memory flat, stays fast).
 MEMO_SIZE = 300_000
 

@@ -6,6 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .ingest import IngestReport
 
 __all__ = ["main"]
 
@@ -22,25 +26,124 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_demo(args: argparse.Namespace) -> int:
-    """Show what the analysis pipeline does to a real scraped article, paragraph by paragraph."""
-    from .analysis import analyze
-    from .normalize import normalize
+def _print_report(report: IngestReport, limit: int = 20) -> None:
+    print(report.summary(), file=sys.stderr)
+    for r in report.rejections[:limit]:
+        print(f"  rejected {r}", file=sys.stderr)
+    if len(report.rejections) > limit:
+        print(f"  ... and {len(report.rejections) - limit} more rejections", file=sys.stderr)
+    for r in report.truncated[:limit]:
+        print(f"  note {r}", file=sys.stderr)
 
-    path = Path(args.file)
-    text = path.read_text(encoding="utf-8")
-    paragraphs = [p for p in text.split("\n") if p.strip()][: args.paragraphs]
-    print(f"# Analysis of {path} (analyzer: {args.analyzer})\n")
-    for i, para in enumerate(paragraphs, 1):
-        tokens = analyze(para, args.analyzer)
-        print(f"[{i}] original:   {para}")
-        print(f"    normalized: {normalize(para)}")
-        print("    tokens:     " + " ".join(normalize(t.source) for t in tokens))
-        print("    stems:      " + " ".join(t.text for t in tokens))
-        print()
-    print("# One name, three spellings in this article, and what the index sees:")
-    for name in ("تشو سون هوي", "تشو سون هي", "تشوي سون هوي", "كيم جونج أون", "بيونج يانج"):
-        print(f"    {name:<14} -> {' '.join(t.text for t in analyze(name, args.analyzer))}")
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    from .errors import IngestAborted
+    from .index import MANIFEST, NewsIndex
+
+    path = Path(args.index_dir)
+    if (path / MANIFEST).exists() and not args.overwrite:
+        ix = NewsIndex.open(path, lock_timeout=args.lock_timeout)
+        wanted = args.analyzer
+        if wanted is not None and ix.manifest["analyzer"]["name"] != wanted:
+            print(
+                f"newsearch: error: {path} was built with analyzer "
+                f"{ix.manifest['analyzer']['name']!r}, not {wanted!r}; add --overwrite to rebuild",
+                file=sys.stderr,
+            )
+            return 2
+    else:
+        ix = NewsIndex.create(
+            path,
+            analyzer=args.analyzer or "light",
+            cleaner=args.cleaner,
+            overwrite=args.overwrite,
+            lock_timeout=args.lock_timeout,
+        )
+    try:
+        report = ix.ingest(
+            args.files,
+            workers=args.workers,
+            strict=args.strict,
+            batch_size=args.batch_size,
+            progress=None if not args.quiet else False,
+        )
+    except IngestAborted as e:
+        _print_report(e.report)
+        print(f"newsearch: error: {e}", file=sys.stderr)
+        return 1
+    _print_report(report)
+    print(f"{path}: {len(ix)} articles")
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    import orjson
+
+    from .index import NewsIndex
+
+    info = NewsIndex.open(args.index_dir).info()
+    if args.json:
+        sys.stdout.buffer.write(orjson.dumps(info.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
+        return 0
+    span = (
+        f"{info.first_published:%Y-%m-%d} .. {info.last_published:%Y-%m-%d}"
+        if info.first_published and info.last_published
+        else "none"
+    )
+    print(f"index:      {info.path}")
+    print(f"articles:   {info.documents}")
+    print(f"published:  {span}")
+    print("sources:    " + ", ".join(f"{k} {v}" for k, v in info.sources.items()))
+    print("categories: " + ", ".join(f"{k} {v}" for k, v in info.categories.items()))
+    print(f"analyzer:   {info.analyzer['name']} {info.analyzer.get('params') or ''}".rstrip())
+    print(f"cleaner:    {info.cleaner}")
+    print(f"size:       {info.size_bytes / 1e6:.1f} MB in {info.segments} segment(s)")
+    print(
+        f"built by:   newsearch {info.manifest.get('library_version')}, "
+        f"schema {info.manifest.get('schema_version')}, "
+        f"analysis {info.manifest.get('analysis_version')}"
+    )
+    return 0
+
+
+DEMO_QUERIES = ("الانتخابات الرئاسية", "كوريا الشمالية", "أسعار النفط")
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    """Index the bundled sample of real articles, search it, and show the analysis of the
+    scraped seed article."""
+    import tempfile
+    import time
+
+    from whoosh.qparser import MultifieldParser, OrGroup
+
+    from .analysis import analyze
+    from .index import NewsIndex
+
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        index_dir = Path(args.index) if args.index else Path(tmp) / "index"
+        ix = NewsIndex.create(index_dir, overwrite=True)
+        report = ix.ingest(args.sample, progress=False, workers=args.workers)
+        took = time.perf_counter() - t0
+        print(f"# Indexed {len(ix)} articles from {args.sample} in {took:.1f} s")
+        print(f"  ({report.summary()})\n")
+        parser = MultifieldParser(["title", "body"], ix.whoosh.schema, group=OrGroup.factory(0.9))
+        with ix.searcher() as s:
+            for q in args.query or DEMO_QUERIES:
+                hits = s.search(parser.parse(q), limit=3)
+                print(f"## {q}  ({len(hits)} matching articles)")
+                for h in hits:
+                    date = h.get("published")
+                    when = f"{date:%Y-%m-%d}" if date else "?"
+                    print(f"  {h.score:6.2f}  {when}  {h['source']:<9} {h['title']}")
+                print()
+    seed = Path(args.seed)
+    if seed.exists():
+        line = next(p for p in seed.read_text(encoding="utf-8").split("\n") if p.strip())
+        print(f"# Analysis of the scraped seed article's headline ({seed})")
+        print(f"  original: {line}")
+        print("  terms:    " + " ".join(t.text for t in analyze(line)))
     return 0
 
 
@@ -61,11 +164,31 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--analyzer", default="light", help="registered analyzer name")
     a.set_defaults(func=_cmd_analyze)
 
-    d = sub.add_parser("demo", help="show the analysis of the bundled seed article")
-    d.add_argument("--file", default="tests/data/seed/scraped_article_ar.txt")
-    d.add_argument("--analyzer", default="light")
-    d.add_argument("--paragraphs", type=int, default=5)
+    d = sub.add_parser("demo", help="index the bundled sample of real articles and search it")
+    d.add_argument("--sample", default="examples/ant_sample.jsonl.gz")
+    d.add_argument("--seed", default="tests/data/seed/scraped_article_ar.txt")
+    d.add_argument("--index", help="keep the demo index in this directory")
+    d.add_argument("--workers", type=int, default=1)
+    d.add_argument("query", nargs="*", help="queries to run (default: a few examples)")
     d.set_defaults(func=_cmd_demo)
+
+    i = sub.add_parser("index", help="create or update an index from JSON Lines files")
+    i.add_argument("index_dir")
+    i.add_argument("files", nargs="+", help=".jsonl or .jsonl.gz files; - for standard input")
+    i.add_argument("--analyzer", default=None, help="registered analyzer (new index: light)")
+    i.add_argument("--cleaner", default="none", help="boilerplate cleaner: none or scraped")
+    i.add_argument("--workers", type=int, default=1, help="indexing processes")
+    i.add_argument("--batch-size", type=int, default=5000, help="records per commit")
+    i.add_argument("--strict", action="store_true", help="stop at the first bad record")
+    i.add_argument("--overwrite", action="store_true", help="replace an existing index")
+    i.add_argument("--lock-timeout", type=float, default=10.0, help="seconds to wait for a lock")
+    i.add_argument("--quiet", action="store_true", help="no progress bar")
+    i.set_defaults(func=_cmd_index)
+
+    f = sub.add_parser("info", help="what an index holds and how it was built")
+    f.add_argument("index_dir")
+    f.add_argument("--json", action="store_true")
+    f.set_defaults(func=_cmd_info)
 
     n = sub.add_parser("analyzers", help="list the registered analyzers")
     n.set_defaults(func=_cmd_analyzers)

@@ -3,7 +3,18 @@
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "NewsearchError", "UnknownComponentError"]
+from typing import Any
+
+__all__ = [
+    "ArticleError",
+    "ConfigError",
+    "IndexLockedError",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+    "IngestAborted",
+    "NewsearchError",
+    "UnknownComponentError",
+]
 
 
 class NewsearchError(Exception):
@@ -28,3 +39,35 @@ class UnknownComponentError(ConfigError, KeyError):
 
     def __str__(self) -> str:  # KeyError would otherwise repr() the message
         return str(self.args[0])
+
+
+class ArticleError(NewsearchError, ValueError):
+    """An article cannot be indexed; ``field`` names the culprit (``None``: the whole record)."""
+
+    def __init__(self, field: str | None, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{field}: {reason}" if field else reason)
+
+
+class IndexNotFoundError(NewsearchError, FileNotFoundError):
+    """No newsearch index at the given path."""
+
+
+class IndexMismatchError(NewsearchError):
+    """The index was built by an incompatible library/schema version or analysis setup."""
+
+
+class IndexLockedError(NewsearchError):
+    """Another writer holds the index lock and did not release it within the wait."""
+
+
+class IngestAborted(NewsearchError):
+    """A strict ingest stopped at its first bad record; nothing of the open batch was committed.
+
+    ``report`` is the :class:`~newsearch.ingest.IngestReport` up to that point.
+    """
+
+    def __init__(self, message: str, report: Any) -> None:
+        super().__init__(message)
+        self.report = report

@@ -1,0 +1,576 @@
+"""``NewsIndex``: a Whoosh index of news articles that records how it was built.
+
+An index directory holds Whoosh's files plus ``manifest.json``::
+
+    {"format": "newsearch-index", "library_version": "0.1.0", "schema_version": 1,
+     "analysis_version": 1, "analyzer": {"name": "light", "params": {}},
+     "exact_analyzer": {"name": "exact", "params": {}}, "cleaner": "none", ...}
+
+:meth:`NewsIndex.open` rebuilds the analysis from the manifest and refuses (with
+:class:`~newsearch.errors.IndexMismatchError`, saying how to rebuild) an index whose schema or
+analysis version differs from the running library's, so results never change silently.
+
+Writes go through one Whoosh writer that is opened on the first change and committed by
+:meth:`commit` (or per batch by :meth:`ingest`). Readers see the last commit. A crash loses at
+most the uncommitted batch: Whoosh writes new segments first and switches the table of
+contents last, and its lock is an ``fcntl`` lock that dies with the process.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+
+from . import __version__
+from .analysis import ANALYSIS_VERSION, AnalyzerSpec, build_analyzer
+from .article import MAX_FIELD_CHARS, Article
+from .cleaning import Cleaner, get_cleaner
+from .errors import (
+    ArticleError,
+    ConfigError,
+    IndexLockedError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    IngestAborted,
+)
+from .ingest import IngestReport, Record, Rejection, Source, parse_record, read_records, record_id
+from .schema import (
+    SCHEMA_VERSION,
+    article_to_document,
+    build_schema,
+    content_hash,
+    document_to_article,
+)
+
+__all__ = ["DEFAULT_BATCH_SIZE", "MANIFEST", "IndexInfo", "NewsIndex"]
+
+MANIFEST = "manifest.json"
+FORMAT = "newsearch-index"
+#: Records per commit in :meth:`NewsIndex.ingest`: a crash loses at most this many.
+DEFAULT_BATCH_SIZE = 5_000
+UpsertResult = Literal["added", "updated", "unchanged"]
+
+
+def _spec(analyzer: str | AnalyzerSpec | Mapping[str, Any]) -> AnalyzerSpec:
+    if isinstance(analyzer, AnalyzerSpec):
+        return analyzer
+    if isinstance(analyzer, str):
+        return AnalyzerSpec(analyzer)
+    if isinstance(analyzer, Mapping):
+        return AnalyzerSpec.from_dict(analyzer)
+    raise ConfigError(
+        f"an index analyzer must be a registered name or an AnalyzerSpec, got {analyzer!r}"
+    )
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What ``newsearch info`` prints."""
+
+    path: str | None
+    documents: int
+    sources: dict[str, int]
+    categories: dict[str, int]
+    first_published: datetime | None
+    last_published: datetime | None
+    analyzer: dict[str, Any]
+    cleaner: str
+    size_bytes: int
+    segments: int
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        for k in ("first_published", "last_published"):
+            d[k] = d[k].isoformat() if d[k] else None
+        return d
+
+
+class NewsIndex:
+    """A news index on disk (:meth:`create`, :meth:`open`) or in memory (:meth:`in_memory`)."""
+
+    def __init__(
+        self, whoosh_index: Any, manifest: dict[str, Any], path: Path | None, lock_timeout: float
+    ) -> None:
+        self._ix = whoosh_index
+        self.manifest = manifest
+        self.path = path
+        self.lock_timeout = lock_timeout
+        self.cleaner: Cleaner | None = get_cleaner(manifest.get("cleaner", "none"))
+        self._writer: Any = None
+        self._pending: dict[str, str] = {}  # id -> hash written by the open writer
+
+    # --- opening ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _manifest(analyzer: AnalyzerSpec, exact: AnalyzerSpec, cleaner: str) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "library_version": __version__,
+            "schema_version": SCHEMA_VERSION,
+            "analysis_version": ANALYSIS_VERSION,
+            "analyzer": analyzer.to_dict(),
+            "exact_analyzer": exact.to_dict(),
+            "cleaner": cleaner,
+            "max_field_chars": MAX_FIELD_CHARS,
+            "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+
+    @classmethod
+    def create(
+        cls,
+        path: str | os.PathLike[str],
+        analyzer: str | AnalyzerSpec | Mapping[str, Any] = "light",
+        *,
+        exact_analyzer: str | AnalyzerSpec | Mapping[str, Any] = "exact",
+        cleaner: str = "none",
+        overwrite: bool = False,
+        lock_timeout: float = 10.0,
+    ) -> NewsIndex:
+        """Create an empty index in ``path`` (made if missing).
+
+        :param analyzer: registry name or spec of the analyzer of ``title``/``body``.
+        :param exact_analyzer: the analyzer of the unstemmed twins ``title_exact``/``body_exact``.
+        :param cleaner: ``"none"`` (clean corpora) or ``"scraped"`` (see :mod:`.cleaning`).
+        :param overwrite: replace an index already in ``path``; otherwise that is an error.
+        """
+        from whoosh import index as whoosh_index
+
+        p = Path(path)
+        a, e = _spec(analyzer), _spec(exact_analyzer)
+        get_cleaner(cleaner)
+        schema = build_schema(a, e)  # fails early on a bad spec
+        if p.exists() and any(p.iterdir()):
+            if not overwrite:
+                raise ConfigError(
+                    f"{p} is not empty; pass overwrite=True (CLI: --overwrite) to replace the index"
+                )
+            if not (p / MANIFEST).exists() and not whoosh_index.exists_in(str(p)):
+                raise ConfigError(
+                    f"{p} holds files that are not a newsearch index; not touching it"
+                )
+            shutil.rmtree(p)
+        p.mkdir(parents=True, exist_ok=True)
+        ix = whoosh_index.create_in(str(p), schema)
+        manifest = cls._manifest(a, e, cleaner)
+        _write_json_atomic(p / MANIFEST, manifest)
+        return cls(ix, manifest, p, lock_timeout)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, lock_timeout: float = 10.0) -> NewsIndex:
+        """Open an index made by :meth:`create`; checks its manifest against this library."""
+        from whoosh import index as whoosh_index
+
+        p = Path(path)
+        mpath = p / MANIFEST
+        if not mpath.exists():
+            raise IndexNotFoundError(f"no newsearch index at {p} (missing {MANIFEST})")
+        try:
+            manifest = orjson.loads(mpath.read_bytes())
+        except orjson.JSONDecodeError as e:
+            raise IndexMismatchError(
+                f"{mpath} is not valid JSON ({e}); {_rebuild_hint(p)}"
+            ) from None
+        _check_manifest(manifest, p)
+        ix = whoosh_index.open_dir(str(p))
+        for name, key in (("title", "analyzer"), ("title_exact", "exact_analyzer")):
+            expected = build_analyzer(AnalyzerSpec.from_dict(manifest[key]))
+            if ix.schema[name].analyzer != expected:
+                raise IndexMismatchError(
+                    f"the {name!r} field of {p} was analyzed differently from what its "
+                    f"manifest says ({manifest[key]}); {_rebuild_hint(p)}"
+                )
+        return cls(ix, manifest, p, lock_timeout)
+
+    @classmethod
+    def in_memory(
+        cls,
+        analyzer: str | AnalyzerSpec | Mapping[str, Any] = "light",
+        *,
+        exact_analyzer: str | AnalyzerSpec | Mapping[str, Any] = "exact",
+        cleaner: str = "none",
+    ) -> NewsIndex:
+        """An index held in RAM: for tests and small apps; gone when the object is."""
+        from whoosh.filedb.filestore import RamStorage
+
+        a, e = _spec(analyzer), _spec(exact_analyzer)
+        get_cleaner(cleaner)
+        ix = RamStorage().create_index(build_schema(a, e))
+        return cls(ix, cls._manifest(a, e, cleaner), None, 1.0)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    @property
+    def whoosh(self) -> Any:
+        """The underlying ``whoosh.index.Index`` (for what this class does not wrap)."""
+        return self._ix
+
+    @property
+    def analyzer_spec(self) -> AnalyzerSpec:
+        return AnalyzerSpec.from_dict(self.manifest["analyzer"])
+
+    def __len__(self) -> int:
+        """Number of (non-deleted) articles as of the last commit."""
+        return int(self._ix.doc_count())
+
+    @contextmanager
+    def reader(self) -> Iterator[Any]:
+        r = self._ix.reader()
+        try:
+            yield r
+        finally:
+            r.close()
+
+    def searcher(self, **kwargs: Any) -> Any:
+        """A Whoosh searcher over the last commit (use it in a ``with`` block)."""
+        return self._ix.searcher(**kwargs)
+
+    def get(self, article_id: str) -> Article | None:
+        """The article with this id as of the last commit, or ``None``."""
+        with self._ix.searcher() as s:
+            fields = s.document(id=article_id)
+        return document_to_article(fields) if fields else None
+
+    def __contains__(self, article_id: object) -> bool:
+        return isinstance(article_id, str) and self._stored_hash(article_id) is not None
+
+    def _stored_hash(self, article_id: str, reader: Any = None, hashes: Any = None) -> str | None:
+        from whoosh.reading import TermNotFound
+
+        own = reader is None
+        r = reader if reader is not None else self._ix.reader()
+        try:
+            try:
+                docnum = r.first_id("id", article_id)
+            except (TermNotFound, KeyError):
+                return None
+            col = hashes if hashes is not None else _hash_column(r)
+            return str(col[docnum]) if col is not None else None
+        finally:
+            if own:
+                r.close()
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def _open_writer(self, workers: int = 1) -> Any:
+        if self._writer is None:
+            from whoosh.index import LockError
+
+            kwargs: dict[str, Any] = {"timeout": self.lock_timeout, "delay": 0.05}
+            if workers > 1:
+                kwargs.update(procs=workers, multisegment=True)
+            try:
+                self._writer = self._ix.writer(**kwargs)
+            except LockError:
+                raise IndexLockedError(
+                    f"another writer holds the lock of {self.path or 'this index'}; "
+                    f"gave up after {self.lock_timeout:g} s"
+                ) from None
+        return self._writer
+
+    def _prepare(self, article: Article | Mapping[str, Any]) -> Article:
+        if not isinstance(article, Article):
+            article = Article.from_dict(article)
+        if self.cleaner is not None:
+            title, body = self.cleaner.clean(article.title), self.cleaner.clean(article.body)
+            if (title, body) != (article.title, article.body):
+                if not (title.strip() or body.strip()):
+                    raise ArticleError("title/body", "no text left after boilerplate cleaning")
+                article = article.with_text(title, body)
+        return article
+
+    def add(self, article: Article | Mapping[str, Any]) -> None:
+        """Add a new article (an id already in the index is an :class:`ArticleError`:
+        use :meth:`upsert` to replace)."""
+        a = self._prepare(article)
+        if a.id in self._pending or self._stored_hash(a.id) is not None:
+            raise ArticleError("id", f"{a.id!r} is already in the index; use upsert() to replace")
+        digest = content_hash(a)
+        self._open_writer().add_document(**article_to_document(a, digest))
+        self._pending[a.id] = digest
+
+    def upsert(self, article: Article | Mapping[str, Any]) -> UpsertResult:
+        """Add the article, or replace the one with its id; nothing happens if it is
+        unchanged. Visible to readers after :meth:`commit`."""
+        a = self._prepare(article)
+        digest = content_hash(a)
+        if a.id in self._pending:
+            if self._pending[a.id] == digest:
+                return "unchanged"
+            self.commit()  # Whoosh cannot delete a document its own open writer buffered
+        old = self._stored_hash(a.id)
+        if old == digest:
+            return "unchanged"
+        w = self._open_writer()
+        if old is not None:
+            w.delete_by_term("id", a.id)
+        w.add_document(**article_to_document(a, digest))
+        self._pending[a.id] = digest
+        return "added" if old is None else "updated"
+
+    def delete(self, article_id: str) -> bool:
+        """Delete the article with this id; ``True`` if there was one."""
+        if article_id in self._pending:
+            self.commit()
+        if self._stored_hash(article_id) is None:
+            return False
+        self._open_writer().delete_by_term("id", article_id)
+        return True
+
+    def commit(self, *, optimize: bool = False) -> None:
+        """Make every change since the last commit durable and visible to new readers."""
+        if self._writer is not None:
+            w, self._writer = self._writer, None
+            w.commit(optimize=optimize)
+            self._pending.clear()
+        elif optimize:
+            w = self._open_writer()
+            self._writer = None
+            w.commit(optimize=True)
+
+    def optimize(self) -> None:
+        """Commit, merging all segments into one (faster searches, slower to write)."""
+        self.commit(optimize=True)
+
+    def cancel(self) -> None:
+        """Drop every change since the last commit."""
+        if self._writer is not None:
+            w, self._writer = self._writer, None
+            w.cancel()
+            self._pending.clear()
+
+    def close(self) -> None:
+        """Commit pending changes and release the index."""
+        self.commit()
+        self._ix.close()
+
+    def __enter__(self) -> NewsIndex:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.cancel()
+            self._ix.close()
+
+    # --- bulk ingest --------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        sources: Source | Iterable[Source],
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        workers: int = 1,
+        strict: bool = False,
+        progress: bool | None = None,
+        max_field_chars: int = MAX_FIELD_CHARS,
+    ) -> IngestReport:
+        """Upsert every record of ``sources`` (paths to ``.jsonl``/``.jsonl.gz``, ``"-"`` for
+        standard input, or an iterable of dicts / :class:`Article` / JSON-line bytes).
+
+        Bad records are rejected with file, line and reason and the rest is indexed; an id seen
+        twice in one ingest keeps its first record and rejects the later ones. Commits every
+        ``batch_size`` changed records, so a crash loses at most one batch. ``strict``: stop at
+        the first bad record, cancel the open batch and raise :class:`IngestAborted`.
+        ``workers`` > 1 uses Whoosh's multiprocess writer. ``progress``: a progress bar on
+        standard error (default: when it is a terminal).
+        """
+        if batch_size < 1 or workers < 1:
+            raise ConfigError("batch_size and workers must be at least 1")
+        _check_paths(sources)
+        self.commit()
+        report = IngestReport()
+        t0 = time.perf_counter()
+        seen: dict[str, tuple[str, int]] = {}
+        bar = _progress(progress)
+        in_batch = 0
+        reader = self._ix.reader()
+        try:
+            hashes = _hash_column(reader)
+            for rec in read_records(sources):
+                report.read += 1
+                if bar is not None:
+                    bar.update()
+                try:
+                    article = self._prepare(parse_record(rec, max_field_chars))
+                    first = seen.get(article.id)
+                    if first is not None:
+                        raise ArticleError(
+                            "id",
+                            f"duplicate id {article.id!r}: first read at {first[0]}:{first[1]}",
+                        )
+                except ArticleError as e:
+                    self._reject(report, rec, str(e))
+                    if strict:
+                        self.cancel()
+                        report.seconds = time.perf_counter() - t0
+                        raise IngestAborted(
+                            f"strict ingest stopped at {report.rejections[-1]}; the open batch was "
+                            f"not committed ({report.commits} earlier batch(es) were)",
+                            report,
+                        ) from None
+                    continue
+                seen[article.id] = (rec.file, rec.line)
+                if article.truncated:
+                    report.truncated.append(
+                        Rejection(
+                            rec.file,
+                            rec.line,
+                            f"truncated: {', '.join(article.truncated)} "
+                            f"cut to {max_field_chars} characters",
+                            article.id,
+                        )
+                    )
+                digest = content_hash(article)
+                old = None if hashes is None else self._stored_hash(article.id, reader, hashes)
+                if old == digest:
+                    report.unchanged += 1
+                    continue
+                w = self._open_writer(workers)
+                if old is None:
+                    report.added += 1
+                else:
+                    w.delete_by_term("id", article.id)
+                    report.updated += 1
+                w.add_document(**article_to_document(article, digest))
+                in_batch += 1
+                if in_batch >= batch_size:
+                    self.commit()
+                    report.commits += 1
+                    in_batch = 0
+            if self._writer is not None:
+                self.commit()
+                report.commits += 1
+        finally:
+            reader.close()
+            if bar is not None:
+                bar.close()
+        report.seconds = time.perf_counter() - t0
+        report.check()
+        return report
+
+    @staticmethod
+    def _reject(report: IngestReport, rec: Record, reason: str) -> None:
+        report.rejected += 1
+        report.rejections.append(Rejection(rec.file, rec.line, reason, record_id(rec)))
+
+    # --- about --------------------------------------------------------------------------------
+
+    def info(self) -> IndexInfo:
+        """Document count, sources, categories, date span, analysis and size on disk."""
+        with self.reader() as r:
+            sources = _term_counts(r, "source")
+            categories = _term_counts(r, "category")
+            first = last = None
+            if r.doc_count():
+                col = r.column_reader("published")
+                dates = [
+                    v
+                    for n, v in enumerate(col)
+                    if isinstance(v, datetime) and v.year > 1 and not r.is_deleted(n)
+                ]
+                if dates:
+                    first = min(dates).replace(tzinfo=UTC)
+                    last = max(dates).replace(tzinfo=UTC)
+            segments = len(r.leaf_readers()) if hasattr(r, "leaf_readers") else 1
+        size = sum(f.stat().st_size for f in self.path.iterdir()) if self.path else 0
+        return IndexInfo(
+            path=str(self.path) if self.path else None,
+            documents=len(self),
+            sources=sources,
+            categories=categories,
+            first_published=first,
+            last_published=last,
+            analyzer=self.manifest["analyzer"],
+            cleaner=self.manifest.get("cleaner", "none"),
+            size_bytes=size,
+            segments=segments,
+            manifest=self.manifest,
+        )
+
+
+def _hash_column(reader: Any) -> Any:
+    """The ``hash`` column of a reader, or ``None`` for an empty index (no segments)."""
+    if reader.doc_count_all() == 0:
+        return None
+    return reader.column_reader("hash")
+
+
+def _term_counts(reader: Any, fieldname: str) -> dict[str, int]:
+    from whoosh.reading import TermNotFound
+
+    out = {}
+    try:
+        terms = list(reader.lexicon(fieldname))
+    except (TermNotFound, KeyError):
+        return {}
+    for t in terms:
+        text = t.decode("utf-8") if isinstance(t, bytes) else t
+        n = sum(1 for _ in reader.postings(fieldname, text).all_ids())
+        if n:
+            out[text] = n
+    return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _progress(progress: bool | None) -> Any:
+    if progress is None:
+        progress = sys.stderr.isatty()
+    if not progress:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(unit=" articles", file=sys.stderr, mininterval=0.5)
+
+
+def _check_paths(sources: Any) -> None:
+    items = [sources] if isinstance(sources, (str, os.PathLike)) else sources
+    if isinstance(items, (list, tuple)):
+        for s in items:
+            if isinstance(s, (str, os.PathLike)) and s != "-" and not Path(s).is_file():
+                raise FileNotFoundError(f"no such file: {s}")
+
+
+def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+    os.replace(tmp, path)
+
+
+def _rebuild_hint(path: Path) -> str:
+    return (
+        f"rebuild it from its source files: `newsearch index {path} FILE... --overwrite` "
+        f"(or NewsIndex.create({str(path)!r}, overwrite=True).ingest(files))"
+    )
+
+
+def _check_manifest(m: Any, path: Path) -> None:
+    if not isinstance(m, dict) or m.get("format") != FORMAT:
+        raise IndexMismatchError(f"{path} is not a newsearch index manifest; {_rebuild_hint(path)}")
+    theirs = (m.get("schema_version"), m.get("analysis_version"))
+    ours = (SCHEMA_VERSION, ANALYSIS_VERSION)
+    if theirs != ours:
+        raise IndexMismatchError(
+            f"the index at {path} was built by newsearch {m.get('library_version')} "
+            f"(schema {theirs[0]}, analysis {theirs[1]}); this is newsearch {__version__} "
+            f"(schema {ours[0]}, analysis {ours[1]}), which would search it with different "
+            f"analysis; {_rebuild_hint(path)}"
+        )
+    for key in ("analyzer", "exact_analyzer"):
+        try:
+            build_analyzer(AnalyzerSpec.from_dict(m[key]))
+        except (KeyError, ConfigError) as e:
+            raise IndexMismatchError(
+                f"the index at {path} names analyzer {m.get(key)!r}, which this library cannot "
+                f"build ({e}); {_rebuild_hint(path)}"
+            ) from None

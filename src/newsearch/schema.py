@@ -1,0 +1,125 @@
+"""The Whoosh schema of a news index, and the conversion of an :class:`Article` to a document.
+
+Fields:
+
+===============  ===========================  ==========================================
+field            Whoosh type                  why
+===============  ===========================  ==========================================
+``id``           ID unique, stored, sortable  upsert/delete/get by id
+``title``        TEXT, stemmed, positions     ranking, phrases; stored for display and
+``body``         TEXT, stemmed, positions     highlighting from the original text
+``title_exact``  TEXT, normalized, positions  exact-word and exact-phrase boosting
+``body_exact``   TEXT, normalized, positions  (the ``exact`` analyzer: no stemming)
+``published``    DATETIME sortable, stored    date filters, newest/oldest sort
+``source``       ID sortable, stored          facet and filter
+``category``     ID sortable, stored          facet and filter (the primary category)
+``categories``   KEYWORD (comma list)         filter on any category the article is in
+``tags``         KEYWORD (comma list)         filter on tags
+``author``       ID stored                    filter
+``url``          STORED                       display
+``extras``       STORED                       unknown input fields, returned as stored
+``truncated``    STORED                       fields cut to the length cap at ingest
+``hash``         ID sortable                  content fingerprint: re-ingest = no change
+===============  ===========================  ==========================================
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+
+from .analysis import AnalyzerSpec, build_analyzer
+from .article import Article
+
+__all__ = ["SCHEMA_VERSION", "article_to_document", "build_schema", "document_to_article"]
+
+#: Bump when fields change in a way an old index cannot serve.
+SCHEMA_VERSION = 1
+TEXT_FIELDS = ("title", "body")
+
+
+def build_schema(analyzer: AnalyzerSpec, exact: AnalyzerSpec) -> Schema:
+    stemmed = build_analyzer(analyzer)
+    plain = build_analyzer(exact)
+    return Schema(
+        id=ID(stored=True, unique=True, sortable=True),
+        title=TEXT(analyzer=stemmed, phrase=True, stored=True),
+        body=TEXT(analyzer=stemmed, phrase=True, stored=True),
+        title_exact=TEXT(analyzer=plain, phrase=True),
+        body_exact=TEXT(analyzer=plain, phrase=True),
+        published=DATETIME(stored=True, sortable=True),
+        source=ID(stored=True, sortable=True),
+        category=ID(stored=True, sortable=True),
+        categories=KEYWORD(stored=True, commas=True, scorable=False),
+        tags=KEYWORD(stored=True, commas=True, scorable=False, lowercase=True),
+        author=ID(stored=True),
+        url=STORED(),
+        extras=STORED(),
+        truncated=STORED(),
+        hash=ID(sortable=True),
+    )
+
+
+def content_hash(article: Article) -> str:
+    """A fingerprint of everything stored for ``article``: equal hashes = nothing to update."""
+    data = article.to_dict()
+    data["_truncated"] = list(article.truncated)
+    blob = orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    return hashlib.blake2b(blob, digest_size=16).hexdigest()
+
+
+def article_to_document(article: Article, digest: str | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "id": article.id,
+        "title": article.title,
+        "body": article.body,
+        "title_exact": article.title,
+        "body_exact": article.body,
+        "hash": digest or content_hash(article),
+    }
+    if article.published is not None:
+        # Whoosh's DATETIME wants naive datetimes: we store UTC and re-attach the zone on read.
+        doc["published"] = article.published.astimezone(UTC).replace(tzinfo=None)
+    for name in ("source", "category", "author", "url"):
+        value = getattr(article, name)
+        if value:
+            doc[name] = value
+    if article.categories:
+        doc["categories"] = ",".join(c.replace(",", " ") for c in article.categories)
+    if article.tags:
+        doc["tags"] = ",".join(t.replace(",", " ") for t in article.tags)
+    if article.extras:
+        doc["extras"] = dict(article.extras)
+    if article.truncated:
+        doc["truncated"] = list(article.truncated)
+    return doc
+
+
+def document_to_article(fields: dict[str, Any]) -> Article:
+    """Rebuild the :class:`Article` from a hit's stored fields."""
+    published = fields.get("published")
+    if isinstance(published, datetime) and published.tzinfo is None:
+        published = published.replace(tzinfo=UTC)
+
+    def split(name: str) -> tuple[str, ...]:
+        value = fields.get(name) or ""
+        return tuple(v for v in value.split(",") if v)
+
+    return Article(
+        id=fields["id"],
+        title=fields.get("title") or "",
+        body=fields.get("body") or "",
+        published=published,
+        source=fields.get("source"),
+        category=fields.get("category"),
+        categories=split("categories"),
+        url=fields.get("url"),
+        author=fields.get("author"),
+        tags=split("tags"),
+        extras=fields.get("extras") or {},
+        truncated=tuple(fields.get("truncated") or ()),
+    )

@@ -1,0 +1,205 @@
+"""NewsIndex: create/open/in-memory, manifest checks, add/upsert/delete/get, locks, readers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+
+from newsearch.article import Article
+from newsearch.errors import (
+    ArticleError,
+    ConfigError,
+    IndexLockedError,
+    IndexMismatchError,
+    IndexNotFoundError,
+    UnknownComponentError,
+)
+from newsearch.index import MANIFEST, NewsIndex
+
+FIXTURE = Path(__file__).parent / "data" / "ant" / "fixture_articles.jsonl"
+FIXTURE_IDS = [orjson.loads(line)["id"] for line in FIXTURE.read_bytes().splitlines()]
+
+
+def art(i: str, title: str = "عنوان الخبر", body: str = "نص الخبر", **kw: object) -> Article:
+    return Article.from_dict({"id": i, "title": title, "body": body, **kw})
+
+
+@pytest.fixture(scope="module")
+def fixture_index(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
+    ix = NewsIndex.create(tmp_path_factory.mktemp("ix") / "ant")
+    ix.ingest(FIXTURE)
+    return ix
+
+
+def test_fixture_ingest_and_reopen(fixture_index: NewsIndex) -> None:
+    assert len(fixture_index) == len(FIXTURE_IDS) == 268
+    again = NewsIndex.open(fixture_index.path)  # type: ignore[arg-type]
+    assert len(again) == 268
+    a = again.get("AL-culture-53-20130713")
+    assert a is not None and a.title == "ثوار ضد أبي تمام"
+    assert a.published == datetime(2013, 7, 13, 4, 48, 25, tzinfo=UTC)
+    assert a.source == "alarabia" and a.category == "culture"
+    assert "abstract" in a.extras and "published_raw" in a.extras  # unknown fields kept
+    assert again.get("no-such-id") is None
+
+
+def test_reingesting_the_same_file_changes_nothing(fixture_index: NewsIndex) -> None:
+    report = fixture_index.ingest(FIXTURE)
+    assert (report.read, report.unchanged, report.added, report.updated) == (268, 268, 0, 0)
+    assert report.commits == 0 and len(fixture_index) == 268
+
+
+def test_info(fixture_index: NewsIndex) -> None:
+    info = fixture_index.info()
+    assert info.documents == 268
+    assert set(info.sources) == {"alarabia", "BBC", "CNN", "france24", "skynews"}
+    assert sum(info.sources.values()) == 268
+    assert info.first_published == datetime(2013, 7, 13, 4, 48, 25, tzinfo=UTC)
+    assert info.last_published is not None and info.last_published.year == 2018
+    assert info.analyzer == {"name": "light", "params": {}}
+    assert info.size_bytes > 100_000
+    assert orjson.loads(orjson.dumps(info.to_dict()))["documents"] == 268
+
+
+def test_manifest_records_the_analysis(fixture_index: NewsIndex) -> None:
+    m = orjson.loads((fixture_index.path / MANIFEST).read_bytes())  # type: ignore[operator]
+    assert m["format"] == "newsearch-index"
+    assert m["analyzer"] == {"name": "light", "params": {}}
+    assert m["exact_analyzer"]["name"] == "exact"
+    assert {"library_version", "schema_version", "analysis_version", "cleaner"} <= set(m)
+
+
+def test_analyzer_params_are_rebuilt_on_open(tmp_path: Path) -> None:
+    ix = NewsIndex.create(
+        tmp_path / "ix", analyzer={"name": "light", "params": {"stopwords": False}}
+    )
+    ix.upsert(art("a", body="في القاهرة"))
+    ix.commit()
+    again = NewsIndex.open(tmp_path / "ix")
+    assert again.analyzer_spec.params == {"stopwords": False}
+    terms = [t.text for t in again.whoosh.schema["body"].analyzer("في القاهرة")]
+    assert terms == ["في", "قاهر"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("schema_version", 999), ("analysis_version", 999), ("format", "other")],
+)
+def test_open_refuses_a_mismatched_manifest(tmp_path: Path, key: str, value: object) -> None:
+    NewsIndex.create(tmp_path / "ix")
+    mpath = tmp_path / "ix" / MANIFEST
+    m = orjson.loads(mpath.read_bytes())
+    m[key] = value
+    mpath.write_bytes(orjson.dumps(m))
+    with pytest.raises(IndexMismatchError, match="rebuild it"):
+        NewsIndex.open(tmp_path / "ix")
+
+
+def test_open_refuses_an_analyzer_that_differs_from_the_manifest(tmp_path: Path) -> None:
+    NewsIndex.create(tmp_path / "ix", analyzer="snowball")
+    mpath = tmp_path / "ix" / MANIFEST
+    m = orjson.loads(mpath.read_bytes())
+    m["analyzer"] = {"name": "light", "params": {}}
+    mpath.write_bytes(orjson.dumps(m))
+    with pytest.raises(IndexMismatchError, match="analyzed differently"):
+        NewsIndex.open(tmp_path / "ix")
+    m["analyzer"] = {"name": "no-such-analyzer", "params": {}}
+    mpath.write_bytes(orjson.dumps(m))
+    with pytest.raises(IndexMismatchError, match="cannot build"):
+        NewsIndex.open(tmp_path / "ix")
+
+
+def test_open_and_create_errors(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFoundError):
+        NewsIndex.open(tmp_path / "nothing")
+    NewsIndex.create(tmp_path / "ix")
+    with pytest.raises(ConfigError, match="overwrite"):
+        NewsIndex.create(tmp_path / "ix")
+    NewsIndex.create(tmp_path / "ix", overwrite=True)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("precious")
+    with pytest.raises(ConfigError, match="not a newsearch index"):
+        NewsIndex.create(tmp_path / "mine", overwrite=True)
+    assert (tmp_path / "mine" / "notes.txt").exists()
+    with pytest.raises(UnknownComponentError):
+        NewsIndex.create(tmp_path / "x", analyzer="nope")
+    with pytest.raises(UnknownComponentError):
+        NewsIndex.in_memory(cleaner="nope")
+
+
+def test_add_upsert_delete_get() -> None:
+    ix = NewsIndex.in_memory()
+    ix.add(art("a"))
+    with pytest.raises(ArticleError, match="upsert"):
+        ix.add(art("a"))
+    assert len(ix) == 0  # not committed yet
+    ix.commit()
+    assert len(ix) == 1
+    with pytest.raises(ArticleError, match="upsert"):
+        ix.add(art("a"))
+    assert ix.upsert(art("a")) == "unchanged"
+    assert ix.upsert(art("a", body="نص جديد")) == "updated"
+    assert ix.upsert(art("b")) == "added"
+    assert ix.upsert(art("b", title="تغير")) == "updated"  # twice in one open writer
+    ix.commit()
+    assert len(ix) == 2
+    assert ix.get("a").body == "نص جديد"  # type: ignore[union-attr]
+    assert ix.get("b").title == "تغير"  # type: ignore[union-attr]
+    assert "a" in ix and "zzz" not in ix
+    assert ix.delete("a") is True
+    assert ix.delete("zzz") is False
+    ix.commit()
+    assert len(ix) == 1 and ix.get("a") is None
+    ix.upsert({"id": "c", "title": "x"})
+    ix.cancel()
+    assert ix.get("c") is None
+    ix.optimize()
+    assert len(ix) == 1
+
+
+def test_cleaner_applies_at_ingest() -> None:
+    ix = NewsIndex.in_memory(cleaner="scraped")
+    ix.upsert(art("a", body="نص الخبر\n0 تعليق ارسل طباعة تبليغ حذف\nأخبار ذات صلة"))
+    with pytest.raises(ArticleError, match="after boilerplate"):
+        ix.upsert(art("b", title="إخترنا لك", body="أخبار ذات صلة"))
+    ix.commit()
+    assert ix.get("a").body == "نص الخبر"  # type: ignore[union-attr]
+    plain = NewsIndex.in_memory()  # off by default
+    plain.upsert(art("a", body="نص\nأخبار ذات صلة"))
+    plain.commit()
+    assert plain.get("a").body == "نص\nأخبار ذات صلة"  # type: ignore[union-attr]
+
+
+def test_second_writer_gets_locked_error_after_the_wait(tmp_path: Path) -> None:
+    first = NewsIndex.create(tmp_path / "ix")
+    first.upsert(art("a"))  # holds the writer lock until commit
+    second = NewsIndex.open(tmp_path / "ix", lock_timeout=0.3)
+    with pytest.raises(IndexLockedError, match=r"0\.3 s"):
+        second.upsert(art("b"))
+    first.commit()
+    assert second.upsert(art("b")) == "added"
+    second.commit()
+    assert len(NewsIndex.open(tmp_path / "ix")) == 2
+
+
+def test_readers_keep_searching_while_a_writer_commits(tmp_path: Path) -> None:
+    ix = NewsIndex.create(tmp_path / "ix")
+    ix.ingest([art(str(i), body=f"خبر رقم {i}") for i in range(20)])
+    with ix.searcher() as old:
+        ix.ingest([art(str(i), body=f"خبر رقم {i}") for i in range(20, 50)])
+        assert old.doc_count() == 20  # the reader's snapshot is untouched
+        with ix.searcher() as new:
+            assert new.doc_count() == 50
+
+
+def test_context_manager_commits_or_cancels(tmp_path: Path) -> None:
+    with NewsIndex.create(tmp_path / "ix") as ix:
+        ix.upsert(art("a"))
+    assert len(NewsIndex.open(tmp_path / "ix")) == 1
+    with pytest.raises(RuntimeError), NewsIndex.open(tmp_path / "ix") as ix2:
+        ix2.upsert(art("b"))
+        raise RuntimeError("boom")
+    assert len(NewsIndex.open(tmp_path / "ix")) == 1

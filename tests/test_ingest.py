@@ -1,0 +1,186 @@
+"""Ingest from JSON Lines under bad input and faults: every bad line is rejected with its file,
+line and reason, every good line is indexed, and the counts always balance."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+from newsearch.article import MAX_FIELD_CHARS
+from newsearch.errors import IngestAborted
+from newsearch.index import NewsIndex
+
+FIXTURE = Path(__file__).parent / "data" / "ant" / "fixture_articles.jsonl"
+
+
+def good(i: int, **kw: object) -> bytes:
+    return orjson.dumps({"id": f"g{i}", "title": f"خبر {i}", "body": "نص الخبر", **kw})
+
+
+BAD_LINES: list[tuple[bytes, str]] = [
+    (b'{"id": "x1", "title": "broken', "malformed JSON"),
+    (b"[1, 2, 3]", "expected a JSON object, got array"),
+    (b'"just a string"', "expected a JSON object, got string"),
+    (b'{"title": "no id"}', "id: missing"),
+    (b'{"id": "", "title": "empty id"}', "id: empty"),
+    (b'{"id": "x2"}', "no text"),
+    (b'{"id": "x3", "title": ["a"]}', "title: must be a string, got array"),
+    (b'{"id": "x4", "title": "t", "published": "next tuesday"}', "published: not an ISO 8601"),
+    (b'{"id": "x5", "title": "\xff\xfe bad bytes"}', "invalid UTF-8"),
+    (good(1), "duplicate id 'g1'"),
+]
+
+
+def write_mixed(path: Path) -> list[int]:
+    """Good lines around each bad one (plus a blank line); returns the bad lines' numbers."""
+    lines: list[bytes] = []
+    bad_numbers = []
+    for n, (bad, _) in enumerate(BAD_LINES, 1):
+        lines.append(good(n))
+        lines.append(bad)
+        bad_numbers.append(len(lines))
+    lines.append(b"")
+    lines.append(good(99, body="ب" * (20 * 1024 * 1024)))  # a 20 MB body
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return bad_numbers
+
+
+def test_every_bad_line_rejected_with_reason_and_the_rest_indexed(tmp_path: Path) -> None:
+    src = tmp_path / "mixed.jsonl"
+    bad_numbers = write_mixed(src)
+    ix = NewsIndex.create(tmp_path / "ix")
+    report = ix.ingest(src)
+    assert report.read == len(BAD_LINES) * 2 + 1  # blank line not counted
+    assert report.rejected == len(BAD_LINES)
+    assert report.added == len(BAD_LINES) + 1
+    assert report.read == report.added + report.updated + report.unchanged + report.rejected
+    for rejection, (_, reason), line in zip(report.rejections, BAD_LINES, bad_numbers, strict=True):
+        assert rejection.file == str(src)
+        assert rejection.line == line, rejection
+        assert reason in rejection.reason, (rejection, reason)
+    assert "first read at" in report.rejections[-1].reason
+    assert len(ix) == report.added
+    big = ix.get("g99")
+    assert big is not None and len(big.body) == MAX_FIELD_CHARS and big.truncated == ("body",)
+    assert [t.line for t in report.truncated] == [len(BAD_LINES) * 2 + 2]
+
+
+def test_gzip_stdin_and_objects(tmp_path: Path) -> None:
+    gz = tmp_path / "a.jsonl.gz"
+    with gzip.open(gz, "wb") as f:
+        f.write(FIXTURE.read_bytes())
+    ix = NewsIndex.in_memory()
+    assert ix.ingest(gz).added == 268
+    assert ix.ingest([{"id": "o1", "title": "t"}, good(5)]).added == 2
+    out = subprocess.run(
+        [sys.executable, "-m", "newsearch", "index", str(tmp_path / "ix"), "-", "--quiet"],
+        input=good(1) + b"\n" + good(2) + b"\nnot json\n",
+        capture_output=True,
+        check=True,
+    )
+    assert b"added 2" in out.stderr and b"<stdin>:3: malformed JSON" in out.stderr
+    assert len(NewsIndex.open(tmp_path / "ix")) == 2
+
+
+def test_truncated_gzip_keeps_what_was_read(tmp_path: Path) -> None:
+    gz = tmp_path / "cut.jsonl.gz"
+    with gzip.open(gz, "wb") as f:
+        f.write(FIXTURE.read_bytes())
+    data = gz.read_bytes()
+    gz.write_bytes(data[: len(data) // 2])
+    report = NewsIndex.in_memory().ingest(gz)
+    assert report.added > 50 and report.rejected == 1
+    assert "unreadable file" in report.rejections[0].reason
+
+
+def test_missing_file_fails_before_indexing(tmp_path: Path) -> None:
+    ix = NewsIndex.in_memory()
+    with pytest.raises(FileNotFoundError):
+        ix.ingest([FIXTURE, tmp_path / "nope.jsonl"])
+    assert len(ix) == 0
+
+
+def test_updates_are_counted(tmp_path: Path) -> None:
+    ix = NewsIndex.in_memory()
+    ix.ingest([good(1), good(2)])
+    report = ix.ingest([good(1), good(2, body="نص معدل"), good(3)])
+    assert (report.unchanged, report.updated, report.added) == (1, 1, 1)
+    assert len(ix) == 3 and ix.get("g2").body == "نص معدل"  # type: ignore[union-attr]
+
+
+def test_strict_stops_without_committing_the_open_batch(tmp_path: Path) -> None:
+    lines = [good(i) for i in range(25)] + [b"{oops"] + [good(i) for i in range(25, 40)]
+    ix = NewsIndex.create(tmp_path / "ix")
+    with pytest.raises(IngestAborted) as e:
+        ix.ingest(lines, strict=True, batch_size=10)
+    assert e.value.report.rejected == 1 and e.value.report.commits == 2
+    assert len(NewsIndex.open(tmp_path / "ix")) == 20  # two full batches, not the open one
+    # the CLI exits 1 and says where it stopped
+    src = tmp_path / "bad.jsonl"
+    src.write_bytes(b"\n".join(lines))
+    out = subprocess.run(
+        [sys.executable, "-m", "newsearch", "index", str(tmp_path / "ix2"), str(src), "--strict"],
+        capture_output=True,
+    )
+    assert out.returncode == 1 and b"bad.jsonl:26" in out.stderr
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time, orjson
+    from pathlib import Path
+    from newsearch.index import NewsIndex
+
+    index_dir, marker, n = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+
+    def records():
+        for i in range(n):
+            if i == 130:  # mid-way through the third batch: tell the parent, then stall
+                marker.write_text("ready")
+                time.sleep(60)
+            yield {"id": f"d{i}", "title": f"خبر {i}", "body": "نص " * 50}
+
+    ix = NewsIndex.open(index_dir)
+    ix.ingest(records(), batch_size=50)
+    """
+)
+
+
+def test_sigkill_mid_ingest_leaves_the_last_commit(tmp_path: Path) -> None:
+    NewsIndex.create(tmp_path / "ix")
+    marker = tmp_path / "marker"
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(tmp_path / "ix"), str(marker), "200"],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert child.poll() is None, "the ingesting child died early"
+            assert time.monotonic() < deadline, "the child never reached the third batch"
+            time.sleep(0.05)
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == -signal.SIGKILL
+    ix = NewsIndex.open(tmp_path / "ix", lock_timeout=2)
+    assert len(ix) == 100  # two committed batches; the third was lost whole
+    report = ix.ingest(
+        [{"id": f"d{i}", "title": f"خبر {i}", "body": "نص " * 50} for i in range(200)]
+    )
+    assert (report.unchanged, report.added) == (100, 100)
+    assert len(ix) == 200
+    with ix.reader() as r:
+        assert len(list(r.lexicon("id"))) == 200  # no duplicate ids
+        assert r.doc_count() == 200
