@@ -51,10 +51,13 @@ __all__ = [
     "stopword_list",
 ]
 
-# A word starts with a letter or digit and runs on through letters, digits and the characters
-# normalization deletes (so مَدْرَسَةٌ, الحمــد and كتاب‌ها stay whole); a decimal part
-# follows a digit (3.5, ٣٫٥).
-WORD_PATTERN = r"\w[\w" + re.escape(IGNORABLE_CHARS) + r"]*(?:(?<=\d)[.\u066b]\d+)*"
+# A word starts with a letter, digit or presentation form (ligatures such as ﷼ are symbols to
+# \w but words once NFKC'd) and runs on through those and the characters normalization deletes
+# (so مَدْرَسَةٌ, الحمــد and كتاب‌ها stay whole); a decimal part follows a digit (3.5, ٣٫٥),
+# invisible marks around the separator included.
+_IGN = re.escape(IGNORABLE_CHARS)
+_PRES = "\ufb50-\ufdff\ufe70-\ufefc"
+WORD_PATTERN = rf"[\w{_PRES}][\w{_PRES}{_IGN}]*(?:(?<=[\d{_IGN}])[.\u066b][{_IGN}]*\d[\d{_IGN}]*)*"
 _WORD_RE = re.compile(WORD_PATTERN)
 # re.split with a capturing group returns [gap, word, gap, word, ..., gap] in C; walking that
 # list and summing lengths for offsets is much cheaper than one Match object per token.

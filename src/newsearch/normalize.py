@@ -30,16 +30,28 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["DIACRITICS", "IGNORABLE_CHARS", "TATWEEL", "NormalizeOptions", "normalize"]
+__all__ = [
+    "DIACRITICS",
+    "EXTENDED_MARKS",
+    "HARAKAT",
+    "IGNORABLE_CHARS",
+    "TATWEEL",
+    "NormalizeOptions",
+    "normalize",
+]
 
 TATWEEL = "\u0640"
-#: Harakat, tanween and other Arabic combining marks, superscript alef, Quranic annotation marks.
-DIACRITICS = (
-    "".join(map(chr, range(0x064B, 0x0660)))
+#: Harakat and tanween (what Lucene's normalizer removes: fathatan .. sukun).
+HARAKAT = "".join(map(chr, range(0x064B, 0x0653)))
+#: The other Arabic combining marks: maddah, hamza above/below, subscript alef ..., superscript
+#: alef, Quranic annotation marks, honorific signs.
+EXTENDED_MARKS = (
+    "".join(map(chr, range(0x0653, 0x0660)))
     + "\u0670"
     + "".join(map(chr, range(0x06D6, 0x06EE)))
-    + "".join(map(chr, range(0x0610, 0x061B)))  # Arabic honorific/Quranic signs above letters
+    + "".join(map(chr, range(0x0610, 0x061B)))
 )
+DIACRITICS = HARAKAT + EXTENDED_MARKS
 #: Zero-width and bidi controls: invisible, and never a word boundary in Arabic text.
 CONTROLS = (
     "".join(map(chr, range(0x200B, 0x2010)))
@@ -80,6 +92,7 @@ class NormalizeOptions:
 
     nfkc_presentation_forms: bool = True
     strip_diacritics: bool = True
+    strip_extended_marks: bool = True
     strip_tatweel: bool = True
     strip_controls: bool = True
     fold_alef: bool = True
@@ -96,11 +109,13 @@ class NormalizeOptions:
     @classmethod
     def lucene(cls) -> NormalizeOptions:
         """The folds of Lucene's ``ArabicNormalizationFilter`` + ``DecimalDigitFilter`` +
-        ``LowerCaseFilter`` (the ``lucene`` analyzer, kept for comparison): no hamza-on-waw/yeh,
-        alef-wasla, Persian-letter, presentation-form, control or punctuation folds."""
+        ``LowerCaseFilter`` (the ``lucene`` analyzer, kept for comparison): harakat only (not
+        superscript alef or Quranic marks), no hamza-on-waw/yeh, alef-wasla, Persian-letter,
+        presentation-form, control or punctuation folds."""
         return cls(
             nfkc_presentation_forms=False,
             strip_controls=False,
+            strip_extended_marks=False,
             fold_alef_wasla=False,
             fold_hamza_waw=False,
             fold_hamza_yeh=False,
@@ -113,6 +128,7 @@ class NormalizeOptions:
         """Only remove what is invisible (diacritics, tatweel, controls): no letter folds."""
         return cls(
             nfkc_presentation_forms=False,
+            strip_extended_marks=False,
             fold_alef=False,
             fold_alef_wasla=False,
             fold_alef_maqsura=False,
@@ -151,7 +167,9 @@ def _table(opts: NormalizeOptions) -> dict[int, int | str | None]:
         table.update({ord(k): v for k, v in mapping.items()})
 
     if opts.strip_diacritics:
-        table.update(dict.fromkeys(map(ord, DIACRITICS)))
+        table.update(dict.fromkeys(map(ord, HARAKAT)))
+    if opts.strip_diacritics and opts.strip_extended_marks:
+        table.update(dict.fromkeys(map(ord, EXTENDED_MARKS)))
     if opts.strip_tatweel:
         table[ord(TATWEEL)] = None
     if opts.strip_controls:

@@ -239,7 +239,8 @@ class SnowballStemmer(Stemmer):
     """Snowball's Arabic stemmer (snowballstemmer, or PyStemmer's C build when installed).
 
     Snowball never strips و/ف before the article (والكتاب stays والكتاب), so a leading
-    و/ف followed by ال is removed first. Snowball itself still cuts names (بوتين -> وتين).
+    و/ف followed by ال is removed first; the final ه of a word with the article (ة before our
+    normalization) is handed to Snowball as ة. Snowball itself still cuts names (بوتين -> وتين).
     """
 
     name = "snowball"
@@ -255,6 +256,10 @@ class SnowballStemmer(Stemmer):
             self._impl = snowballstemmer.stemmer("arabic").stemWord
         if len(word) >= 5 and word[0] in "وف" and word[1:3] == "ال":
             word = word[1:]
+        if word.endswith("ه") and word.startswith("ال") and not word.endswith("لله"):
+            # Our normalization folds ة to ه; Snowball keeps a final ه after ال (reading it as
+            # "his", which a definite noun cannot take), so give it back the ة it knows.
+            word = word[:-1] + "ة"
         return self._impl(word)
 
     def __setstate__(self, state: dict[str, object]) -> None:
