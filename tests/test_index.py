@@ -203,3 +203,18 @@ def test_context_manager_commits_or_cancels(tmp_path: Path) -> None:
         ix2.upsert(art("b"))
         raise RuntimeError("boom")
     assert len(NewsIndex.open(tmp_path / "ix")) == 1
+
+
+def test_exact_twins_are_configurable_and_recorded(tmp_path: Path) -> None:
+    default = NewsIndex.create(tmp_path / "a")
+    assert "title_exact" in default.whoosh.schema and "body_exact" not in default.whoosh.schema
+    both = NewsIndex.create(tmp_path / "b", exact_fields=("title", "body"))
+    both.upsert(art("x", body="والحكومات"))
+    both.commit()
+    again = NewsIndex.open(tmp_path / "b")
+    assert again.exact_fields == ("title", "body")
+    with again.reader() as r:
+        assert [t.decode() for t in r.lexicon("body_exact")] == ["والحكومات"]
+        assert [t.decode() for t in r.lexicon("body")] == ["حكوم"]
+    with pytest.raises(ConfigError, match="exact_fields"):
+        NewsIndex.in_memory(exact_fields=("abstract",))

@@ -56,6 +56,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
             path,
             analyzer=args.analyzer or "light",
             cleaner=args.cleaner,
+            exact_fields=tuple(f for f in args.exact_fields.split(",") if f),
             overwrite=args.overwrite,
             lock_timeout=args.lock_timeout,
         )
@@ -177,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("files", nargs="+", help=".jsonl or .jsonl.gz files; - for standard input")
     i.add_argument("--analyzer", default=None, help="registered analyzer (new index: light)")
     i.add_argument("--cleaner", default="none", help="boilerplate cleaner: none or scraped")
+    i.add_argument(
+        "--exact-fields", default="title", help="fields with an unstemmed twin: title or title,body"
+    )
     i.add_argument("--workers", type=int, default=1, help="indexing processes")
     i.add_argument("--batch-size", type=int, default=5000, help="records per commit")
     i.add_argument("--strict", action="store_true", help="stop at the first bad record")

@@ -45,6 +45,7 @@ from .errors import (
 )
 from .ingest import IngestReport, Record, Rejection, Source, parse_record, read_records, record_id
 from .schema import (
+    DEFAULT_EXACT_FIELDS,
     SCHEMA_VERSION,
     article_to_document,
     build_schema,
@@ -109,12 +110,16 @@ class NewsIndex:
         self.cleaner: Cleaner | None = get_cleaner(manifest.get("cleaner", "none"))
         self._writer: Any = None
         self._pending: dict[str, str] = {}  # id -> hash written by the open writer
+        self.exact_fields: tuple[str, ...] = tuple(manifest.get("exact_fields", ("title",)))
 
     # --- opening ------------------------------------------------------------------------------
 
     @staticmethod
-    def _manifest(analyzer: AnalyzerSpec, exact: AnalyzerSpec, cleaner: str) -> dict[str, Any]:
+    def _manifest(
+        analyzer: AnalyzerSpec, exact: AnalyzerSpec, cleaner: str, exact_fields: tuple[str, ...]
+    ) -> dict[str, Any]:
         return {
+            "exact_fields": list(exact_fields),
             "format": FORMAT,
             "library_version": __version__,
             "schema_version": SCHEMA_VERSION,
@@ -134,6 +139,7 @@ class NewsIndex:
         *,
         exact_analyzer: str | AnalyzerSpec | Mapping[str, Any] = "exact",
         cleaner: str = "none",
+        exact_fields: tuple[str, ...] = DEFAULT_EXACT_FIELDS,
         overwrite: bool = False,
         lock_timeout: float = 10.0,
     ) -> NewsIndex:
@@ -142,6 +148,8 @@ class NewsIndex:
         :param analyzer: registry name or spec of the analyzer of ``title``/``body``.
         :param exact_analyzer: the analyzer of the unstemmed twins ``title_exact``/``body_exact``.
         :param cleaner: ``"none"`` (clean corpora) or ``"scraped"`` (see :mod:`.cleaning`).
+        :param exact_fields: which text fields get an unstemmed twin (``title`` by default;
+            ``("title", "body")`` doubles ingest time, see :mod:`.schema`).
         :param overwrite: replace an index already in ``path``; otherwise that is an error.
         """
         from whoosh import index as whoosh_index
@@ -149,7 +157,8 @@ class NewsIndex:
         p = Path(path)
         a, e = _spec(analyzer), _spec(exact_analyzer)
         get_cleaner(cleaner)
-        schema = build_schema(a, e)  # fails early on a bad spec
+        exact_fields = tuple(exact_fields)
+        schema = build_schema(a, e, exact_fields)  # fails early on a bad spec
         if p.exists() and any(p.iterdir()):
             if not overwrite:
                 raise ConfigError(
@@ -162,7 +171,7 @@ class NewsIndex:
             shutil.rmtree(p)
         p.mkdir(parents=True, exist_ok=True)
         ix = whoosh_index.create_in(str(p), schema)
-        manifest = cls._manifest(a, e, cleaner)
+        manifest = cls._manifest(a, e, cleaner, exact_fields)
         _write_json_atomic(p / MANIFEST, manifest)
         return cls(ix, manifest, p, lock_timeout)
 
@@ -183,9 +192,11 @@ class NewsIndex:
             ) from None
         _check_manifest(manifest, p)
         ix = whoosh_index.open_dir(str(p))
-        for name, key in (("title", "analyzer"), ("title_exact", "exact_analyzer")):
+        checks = [("title", "analyzer")]
+        checks += [(f"{f}_exact", "exact_analyzer") for f in manifest.get("exact_fields", [])]
+        for name, key in checks:
             expected = build_analyzer(AnalyzerSpec.from_dict(manifest[key]))
-            if ix.schema[name].analyzer != expected:
+            if name not in ix.schema or ix.schema[name].analyzer != expected:
                 raise IndexMismatchError(
                     f"the {name!r} field of {p} was analyzed differently from what its "
                     f"manifest says ({manifest[key]}); {_rebuild_hint(p)}"
@@ -199,14 +210,16 @@ class NewsIndex:
         *,
         exact_analyzer: str | AnalyzerSpec | Mapping[str, Any] = "exact",
         cleaner: str = "none",
+        exact_fields: tuple[str, ...] = DEFAULT_EXACT_FIELDS,
     ) -> NewsIndex:
         """An index held in RAM: for tests and small apps; gone when the object is."""
         from whoosh.filedb.filestore import RamStorage
 
         a, e = _spec(analyzer), _spec(exact_analyzer)
         get_cleaner(cleaner)
-        ix = RamStorage().create_index(build_schema(a, e))
-        return cls(ix, cls._manifest(a, e, cleaner), None, 1.0)
+        exact_fields = tuple(exact_fields)
+        ix = RamStorage().create_index(build_schema(a, e, exact_fields))
+        return cls(ix, cls._manifest(a, e, cleaner, exact_fields), None, 1.0)
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -296,7 +309,7 @@ class NewsIndex:
         if a.id in self._pending or self._stored_hash(a.id) is not None:
             raise ArticleError("id", f"{a.id!r} is already in the index; use upsert() to replace")
         digest = content_hash(a)
-        self._open_writer().add_document(**article_to_document(a, digest))
+        self._open_writer().add_document(**article_to_document(a, digest, self.exact_fields))
         self._pending[a.id] = digest
 
     def upsert(self, article: Article | Mapping[str, Any]) -> UpsertResult:
@@ -314,7 +327,7 @@ class NewsIndex:
         w = self._open_writer()
         if old is not None:
             w.delete_by_term("id", a.id)
-        w.add_document(**article_to_document(a, digest))
+        w.add_document(**article_to_document(a, digest, self.exact_fields))
         self._pending[a.id] = digest
         return "added" if old is None else "updated"
 
@@ -443,7 +456,7 @@ class NewsIndex:
                 else:
                     w.delete_by_term("id", article.id)
                     report.updated += 1
-                w.add_document(**article_to_document(article, digest))
+                w.add_document(**article_to_document(article, digest, self.exact_fields))
                 in_batch += 1
                 if in_batch >= batch_size:
                     self.commit()
