@@ -307,8 +307,11 @@ _FUSED = {
     start_pos=st.integers(0, 5),
     start_char=st.integers(0, 5),
     no_morph=st.booleans(),
+    chars=st.booleans(),
 )
-def test_fused_analyzer_equals_unfused_chain(config, text, start_pos, start_char, no_morph):
+def test_fused_analyzer_equals_unfused_chain(config, text, start_pos, start_char, no_morph, chars):
+    # chars=False is how Whoosh indexes (positions only), chars=True how it highlights: the fused
+    # loop has a path for each.
     fused = _FUSED[config]
     assert isinstance(fused, NewsAnalyzer)
     unfused = CompositeAnalyzer(*fused.items)  # the same parts, run one after the other
@@ -316,12 +319,11 @@ def test_fused_analyzer_equals_unfused_chain(config, text, start_pos, start_char
 
     def run(an):
         return [
-            (t.text, t.pos, t.startchar, t.endchar, t.original)
+            (t.text, t.pos) + ((t.startchar, t.endchar) if chars else ())
             for t in an(
                 text,
                 positions=True,
-                chars=True,
-                keeporiginal=True,
+                chars=chars,
                 start_pos=start_pos,
                 start_char=start_char,
                 no_morph=no_morph,
@@ -329,3 +331,11 @@ def test_fused_analyzer_equals_unfused_chain(config, text, start_pos, start_char
         ]
 
     assert run(fused) == run(unfused)
+
+
+@SETTINGS
+@given(text=any_text)
+def test_keeporiginal_gives_the_surface_word(text):
+    an = _FUSED["light"]
+    for t in an(text, chars=True, keeporiginal=True):
+        assert t.original == text[t.startchar : t.endchar]

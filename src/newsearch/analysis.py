@@ -288,7 +288,8 @@ class NewsAnalyzer(CompositeAnalyzer):
     [| ArabicStemFilter]`` as one loop, with one memo lookup per token.
 
     Same output as the unfused chain; the fused path is used in the common case
-    (``removestops=True``, no ``tokenize=False``); everything else runs the parts one by one.
+    (``removestops=True``, no ``tokenize=False`` or ``keeporiginal``); everything else runs the
+    parts one by one.
     Filters after the fused prefix run as usual on its output.
     """
 
@@ -350,7 +351,7 @@ class NewsAnalyzer(CompositeAnalyzer):
         mode: str = "",
         **kwargs: Any,
     ) -> Iterator[Token]:
-        if not (self._fusable and tokenize and removestops):
+        if not (self._fusable and tokenize and removestops and not keeporiginal):
             gen: Iterator[Token] = super().__call__(
                 value,
                 no_morph=no_morph,
@@ -365,9 +366,7 @@ class NewsAnalyzer(CompositeAnalyzer):
                 **kwargs,
             )
             return gen
-        gen = self._fused(
-            value, no_morph, positions, chars, keeporiginal, start_pos, start_char, mode, kwargs
-        )
+        gen = self._fused(value, no_morph, positions, chars, start_pos, start_char, mode, kwargs)
         for item in self._rest:
             if not (no_morph and getattr(item, "is_morph", False)):
                 gen = item(gen)
@@ -379,7 +378,6 @@ class NewsAnalyzer(CompositeAnalyzer):
         no_morph: bool,
         positions: bool,
         chars: bool,
-        keeporiginal: bool,
         pos: int,
         start_char: int,
         mode: str,
@@ -390,6 +388,27 @@ class NewsAnalyzer(CompositeAnalyzer):
         t.boost = 1.0
         memo = self._memo_nomorph if no_morph else self._memo
         get = memo.get
+        # Setting t.pos unconditionally is cheaper than testing `positions` for every token.
+        if not chars:
+            # Whoosh indexes with positions but without offsets: findall is enough.
+            for surface in _WORD_RE.findall(value):
+                terms = get(surface)
+                if terms is None:
+                    terms = self._remember(memo, surface, no_morph)
+                if terms.__class__ is str:
+                    if terms:
+                        t.text = terms
+                        t.pos = pos
+                        yield t
+                    pos += 1
+                else:
+                    for term in terms:
+                        if term:
+                            t.text = term
+                            t.pos = pos
+                            yield t
+                        pos += 1
+            return
         end = start_char
         parts = iter(_SPLIT_RE.split(value))
         for gap, surface in zip(parts, parts, strict=False):
@@ -397,20 +416,13 @@ class NewsAnalyzer(CompositeAnalyzer):
             end = start + len(surface)
             terms = get(surface)
             if terms is None:
-                terms = self._terms(surface, no_morph)
-                if len(memo) >= MEMO_SIZE:
-                    memo.clear()
-                memo[surface] = terms
+                terms = self._remember(memo, surface, no_morph)
             if terms.__class__ is str:
                 if terms:
                     t.text = terms
-                    if positions:
-                        t.pos = pos
-                    if chars:
-                        t.startchar = start
-                        t.endchar = end
-                    if keeporiginal:
-                        t.original = surface
+                    t.pos = pos
+                    t.startchar = start
+                    t.endchar = end
                     yield t
                 pos += 1
             else:
@@ -420,10 +432,15 @@ class NewsAnalyzer(CompositeAnalyzer):
                         t.pos = pos
                         t.startchar = start
                         t.endchar = end
-                        if keeporiginal:
-                            t.original = surface
                         yield t
                     pos += 1
+
+    def _remember(self, memo: _Memo, surface: str, no_morph: bool) -> str | tuple[str, ...]:
+        terms = self._terms(surface, no_morph)
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        memo[surface] = terms
+        return terms
 
 
 # --- building analyzers by name ---------------------------------------------------------------
