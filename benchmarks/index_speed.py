@@ -28,8 +28,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
-import platform
 import resource
 import shutil
 import statistics
@@ -40,6 +38,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from _common import git_info, machine, package_versions  # benchmarks/ is on sys.path
 
 CORPORA = {
     "ant": ["ant-multisource"],
@@ -151,50 +151,6 @@ def run_peer(peer: str, files: list[Path], workdir: Path) -> dict[str, Any]:
 # --- the parent ---------------------------------------------------------------------------------
 
 
-def machine() -> dict[str, Any]:
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-    }
-
-
-def versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for pkg in (
-        "newsearch",
-        "whoosh-reloaded",
-        "pyarabic",
-        "snowballstemmer",
-        "PyStemmer",
-        "orjson",
-    ):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
-
-
-def git_commit() -> dict[str, Any]:
-    def git(*args: str) -> str:
-        r = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
-        return r.stdout.strip()
-
-    return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain"))}
-
-
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(sys.argv[2], sys.argv[4:], sys.argv[3])
@@ -243,9 +199,9 @@ def main() -> None:
             "rounds": args.rounds,
             "limit": args.limit,
         },
-        "git": git_commit(),
+        "git": git_info(),
         "machine": machine(),
-        "versions": versions(),
+        "versions": package_versions(),
         "results": results,
     }
     out = Path(args.out)
@@ -261,7 +217,7 @@ def markdown(record: dict[str, Any]) -> str:
     m = record["machine"]
     lines = [
         f"Index build, median of {record['config']['rounds']} round(s); "
-        f"{m['cpu']}, {m['cores']} cores, Python {m['python']}; "
+        f"{m['cpu_model']}, {m['nproc']} cores, Python {m['python']}; "
         f"commit {record['git']['commit'][:10]}{' (dirty)' if record['git']['dirty'] else ''}.",
         "",
         "| corpus | peer | docs | build s | docs/s | vs whoosh-standard | peak RSS MB | size MB |",
