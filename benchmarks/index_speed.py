@@ -9,8 +9,9 @@ rounds, so noise spreads over all of them; each figure is the median of the roun
 Peers:
 
 * ``newsearch`` -- ``NewsIndex.create(path).ingest(files)``: the defaults (light analyzer,
-  stemmed + exact twin fields, content hashes, batch commits), single process;
-* ``newsearch-w2`` -- the same with ``workers=2`` (Whoosh's multiprocess writer);
+  stemmed fields + exact title twin, content hashes, batch commits, ``workers=None``: auto);
+* ``newsearch-w1`` / ``newsearch-w2`` -- the same with ``workers=1`` / ``workers=2`` (Whoosh's
+  multiprocess writer);
 * ``whoosh-standard`` -- stock Whoosh: ``StandardAnalyzer`` on stored ``title``/``body``, plus
   ``id``, ``published``, ``source``, ``category``, one writer, one commit, single process.
 
@@ -44,8 +45,9 @@ from _common import git_info, machine, package_versions  # benchmarks/ is on sys
 CORPORA = {
     "ant": ["ant-multisource"],
     "all": ["ant-multisource", "saudinewsnet", "ant-jawharafm"],
+    "snn": ["saudinewsnet"],
 }
-PEERS = ("newsearch", "newsearch-w2", "whoosh-standard")
+PEERS = ("newsearch", "newsearch-w1", "newsearch-w2", "whoosh-standard")
 
 
 def shards(data: Path, corpus: str) -> list[Path]:
@@ -80,7 +82,7 @@ def child(peer: str, files: list[str], index_dir: str) -> None:
     if peer.startswith("newsearch"):
         from newsearch.index import NewsIndex
 
-        workers = 2 if peer.endswith("-w2") else 1
+        workers = {"newsearch": None, "newsearch-w1": 1, "newsearch-w2": 2}[peer]
         ix = NewsIndex.create(index_dir, overwrite=True)
         report = ix.ingest(files, workers=workers, progress=False)
         docs, rejected = len(ix), report.rejected

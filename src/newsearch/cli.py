@@ -169,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--sample", default="examples/ant_sample.jsonl.gz")
     d.add_argument("--seed", default="tests/data/seed/scraped_article_ar.txt")
     d.add_argument("--index", help="keep the demo index in this directory")
-    d.add_argument("--workers", type=int, default=1)
+    d.add_argument("--workers", type=int, default=None)
     d.add_argument("query", nargs="*", help="queries to run (default: a few examples)")
     d.set_defaults(func=_cmd_demo)
 
@@ -181,7 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument(
         "--exact-fields", default="title", help="fields with an unstemmed twin: title or title,body"
     )
-    i.add_argument("--workers", type=int, default=1, help="indexing processes")
+    i.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="indexing processes (default: 2 on 2+ cores for batches of 1,000+ records)",
+    )
     i.add_argument("--batch-size", type=int, default=5000, help="records per commit")
     i.add_argument("--strict", action="store_true", help="stop at the first bad record")
     i.add_argument("--overwrite", action="store_true", help="replace an existing index")

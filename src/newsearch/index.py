@@ -53,12 +53,26 @@ from .schema import (
     document_to_article,
 )
 
-__all__ = ["DEFAULT_BATCH_SIZE", "MANIFEST", "IndexInfo", "NewsIndex"]
+__all__ = ["DEFAULT_BATCH_SIZE", "MANIFEST", "IndexInfo", "NewsIndex", "auto_workers"]
 
 MANIFEST = "manifest.json"
 FORMAT = "newsearch-index"
 #: Records per commit in :meth:`NewsIndex.ingest`: a crash loses at most this many.
 DEFAULT_BATCH_SIZE = 5_000
+#: A batch is also committed once its title + body text reaches this many characters, so a
+#: run of huge articles cannot fill memory.
+MAX_BATCH_CHARS = 50_000_000
+#: Smallest batch worth Whoosh's multiprocess writer (starting the worker processes costs a
+#: fraction of a second; measured in docs/benchmarks.md).
+PARALLEL_MIN_BATCH = 1_000
+
+
+def auto_workers() -> int:
+    """The default number of indexing processes: 2 where there are 2 or more cores (measured
+    best on the 2-core machines we benchmark on; see docs/benchmarks.md), else 1."""
+    return min(2, os.cpu_count() or 1)
+
+
 UpsertResult = Literal["added", "updated", "unchanged"]
 
 
@@ -384,7 +398,7 @@ class NewsIndex:
         sources: Source | Iterable[Source],
         *,
         batch_size: int = DEFAULT_BATCH_SIZE,
-        workers: int = 1,
+        workers: int | None = None,
         strict: bool = False,
         progress: bool | None = None,
         max_field_chars: int = MAX_FIELD_CHARS,
@@ -395,11 +409,13 @@ class NewsIndex:
         Bad records are rejected with file, line and reason and the rest is indexed; an id seen
         twice in one ingest keeps its first record and rejects the later ones. Commits every
         ``batch_size`` changed records, so a crash loses at most one batch. ``strict``: stop at
-        the first bad record, cancel the open batch and raise :class:`IngestAborted`.
-        ``workers`` > 1 uses Whoosh's multiprocess writer. ``progress``: a progress bar on
-        standard error (default: when it is a terminal).
+        the first bad record, drop the open batch and raise :class:`IngestAborted`.
+        ``workers``: indexing processes per batch (Whoosh's multiprocess writer when > 1);
+        default :func:`auto_workers` for batches of at least ``PARALLEL_MIN_BATCH`` records, one
+        process for smaller ones. ``progress``: a progress bar on standard error (default: when
+        it is a terminal).
         """
-        if batch_size < 1 or workers < 1:
+        if batch_size < 1 or (workers is not None and workers < 1):
             raise ConfigError("batch_size and workers must be at least 1")
         _check_paths(sources)
         self.commit()
@@ -407,7 +423,26 @@ class NewsIndex:
         t0 = time.perf_counter()
         seen: dict[str, tuple[str, int]] = {}
         bar = _progress(progress)
-        in_batch = 0
+        # Changed records wait here until the batch is full, then go to one writer whose
+        # process count fits the batch, and are committed together.
+        batch: list[tuple[bool, dict[str, Any]]] = []
+        batch_chars = 0
+
+        def flush() -> None:
+            nonlocal batch_chars
+            if not batch:
+                return
+            procs = workers or (auto_workers() if len(batch) >= PARALLEL_MIN_BATCH else 1)
+            w = self._open_writer(procs)
+            for is_update, doc in batch:
+                if is_update:
+                    w.delete_by_term("id", doc["id"])
+                w.add_document(**doc)
+            batch.clear()
+            batch_chars = 0
+            self.commit()
+            report.commits += 1
+
         reader = self._ix.reader()
         try:
             hashes = _hash_column(reader)
@@ -426,7 +461,7 @@ class NewsIndex:
                 except ArticleError as e:
                     self._reject(report, rec, str(e))
                     if strict:
-                        self.cancel()
+                        batch.clear()
                         report.seconds = time.perf_counter() - t0
                         raise IngestAborted(
                             f"strict ingest stopped at {report.rejections[-1]}; the open batch was "
@@ -450,21 +485,17 @@ class NewsIndex:
                 if old == digest:
                     report.unchanged += 1
                     continue
-                w = self._open_writer(workers)
                 if old is None:
                     report.added += 1
                 else:
-                    w.delete_by_term("id", article.id)
                     report.updated += 1
-                w.add_document(**article_to_document(article, digest, self.exact_fields))
-                in_batch += 1
-                if in_batch >= batch_size:
-                    self.commit()
-                    report.commits += 1
-                    in_batch = 0
-            if self._writer is not None:
-                self.commit()
-                report.commits += 1
+                batch.append(
+                    (old is not None, article_to_document(article, digest, self.exact_fields))
+                )
+                batch_chars += len(article.title) + len(article.body)
+                if len(batch) >= batch_size or batch_chars >= MAX_BATCH_CHARS:
+                    flush()
+            flush()
         finally:
             reader.close()
             if bar is not None:
