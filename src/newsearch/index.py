@@ -354,11 +354,13 @@ class NewsIndex:
         self._open_writer().delete_by_term("id", article_id)
         return True
 
-    def commit(self, *, optimize: bool = False) -> None:
-        """Make every change since the last commit durable and visible to new readers."""
+    def commit(self, *, optimize: bool = False, merge: bool = True) -> None:
+        """Make every change since the last commit durable and visible to new readers.
+
+        ``merge=False`` skips Whoosh's merging of small segments (a later commit merges)."""
         if self._writer is not None:
             w, self._writer = self._writer, None
-            w.commit(optimize=optimize)
+            w.commit(optimize=optimize, merge=merge)
             self._pending.clear()
         elif optimize:
             w = self._open_writer()
@@ -428,9 +430,12 @@ class NewsIndex:
         batch: list[tuple[bool, dict[str, Any]]] = []
         batch_chars = 0
 
-        def flush() -> None:
+        def flush(final: bool = False) -> None:
             nonlocal batch_chars
             if not batch:
+                if final and report.commits:
+                    self._open_writer()  # nothing left to add: just merge what batches left
+                    self.commit()
                 return
             procs = workers or (auto_workers() if len(batch) >= PARALLEL_MIN_BATCH else 1)
             w = self._open_writer(procs)
@@ -440,7 +445,9 @@ class NewsIndex:
                 w.add_document(**doc)
             batch.clear()
             batch_chars = 0
-            self.commit()
+            # Merging segments is left to the last commit of the ingest: merging after every
+            # batch rewrote the growing index again and again (measured in docs/benchmarks.md).
+            self.commit(merge=final)
             report.commits += 1
 
         reader = self._ix.reader()
@@ -495,7 +502,7 @@ class NewsIndex:
                 batch_chars += len(article.title) + len(article.body)
                 if len(batch) >= batch_size or batch_chars >= MAX_BATCH_CHARS:
                     flush()
-            flush()
+            flush(final=True)
         finally:
             reader.close()
             if bar is not None:
