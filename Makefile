@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DATA ?= ../shared/datasets
 
-.PHONY: demo test lint typecheck bench-analysis clean
+.PHONY: demo test bench-analysis bench-index clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ test: $(VENV)/.installed-dev
 
 bench-analysis: $(VENV)/.installed
 	$(BIN)/python benchmarks/analysis_speed.py --data $(DATA)
+
+bench-index: $(VENV)/.installed
+	$(BIN)/python benchmarks/index_speed.py --data $(DATA)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info
