@@ -184,3 +184,33 @@ def test_sigkill_mid_ingest_leaves_the_last_commit(tmp_path: Path) -> None:
     with ix.reader() as r:
         assert len(list(r.lexicon("id"))) == 200  # no duplicate ids
         assert r.doc_count() == 200
+
+
+def test_parallel_ingest_adds_updates_and_counts(tmp_path: Path) -> None:
+    recs = [{"id": f"p{i}", "title": f"خبر {i}", "body": "نص الخبر " * 20} for i in range(1200)]
+    ix = NewsIndex.create(tmp_path / "ix")
+    report = ix.ingest(recs, workers=2)
+    assert report.added == 1200 and report.commits == 1 and len(ix) == 1200
+    recs[5] = {**recs[5], "body": "نص معدل"}
+    again = ix.ingest(recs, workers=2)  # one update through the multiprocess writer
+    assert (again.updated, again.unchanged, again.added) == (1, 1199, 0)
+    assert len(ix) == 1200 and ix.get("p5").body == "نص معدل"  # type: ignore[union-attr]
+    with ix.reader() as r:
+        assert len(list(r.lexicon("id"))) == 1200
+
+
+def test_batches_commit_separately_and_optimize_merges(tmp_path: Path) -> None:
+    ix = NewsIndex.create(tmp_path / "ix")
+    report = ix.ingest([good(i) for i in range(25)], batch_size=10, workers=1)
+    assert report.commits == 3 and len(ix) == 25
+    with ix.reader() as r:
+        assert len(r.leaf_readers()) == 3  # one segment per batch (too small to merge yet)
+    ix.optimize()
+    with ix.reader() as r:
+        assert r.is_atomic() and r.doc_count() == 25
+
+
+def test_auto_workers_fits_the_machine() -> None:
+    from newsearch.index import auto_workers
+
+    assert auto_workers() == min(2, os.cpu_count() or 1)
