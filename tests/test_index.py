@@ -218,3 +218,18 @@ def test_exact_twins_are_configurable_and_recorded(tmp_path: Path) -> None:
         assert [t.decode() for t in r.lexicon("body")] == ["حكوم"]
     with pytest.raises(ConfigError, match="exact_fields"):
         NewsIndex.in_memory(exact_fields=("abstract",))
+
+
+def test_cli_index_and_info(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from newsearch.cli import main
+
+    assert main(["index", str(tmp_path / "ix"), str(FIXTURE), "--quiet", "--workers", "1"]) == 0
+    assert "268 articles" in capsys.readouterr().out
+    assert main(["info", str(tmp_path / "ix")]) == 0
+    out = capsys.readouterr().out
+    assert "articles:   268" in out and "2013-07-13 .. 2018-" in out and "light" in out
+    assert main(["info", str(tmp_path / "ix"), "--json"]) == 0
+    assert orjson.loads(capsys.readouterr().out)["sources"]["skynews"] == 67
+    # naming another analyzer for an existing index is refused, --overwrite rebuilds
+    assert main(["index", str(tmp_path / "ix"), str(FIXTURE), "--analyzer", "snowball"]) == 2
+    assert main(["info", str(tmp_path / "missing")]) == 2
