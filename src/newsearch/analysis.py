@@ -99,13 +99,17 @@ class ArabicTokenizer(Tokenizer):
         self.normalize = state["normalize"]
         self._memo = {}
 
+    def normalize_word(self, surface: str) -> str | tuple[str, ...]:
+        """The normalized word(s) of one surface word (no memo)."""
+        norm = normalize(surface, self.normalize)
+        parts = _WORD_RE.findall(norm)
+        return parts[0] if len(parts) == 1 and parts[0] == norm else tuple(parts)
+
     def words(self, surface: str) -> str | tuple[str, ...]:
         """The normalized word(s) of one surface word (memoized)."""
         got = self._memo.get(surface)
         if got is None:
-            norm = normalize(surface, self.normalize)
-            parts = _WORD_RE.findall(norm)
-            got = parts[0] if len(parts) == 1 and parts[0] == norm else tuple(parts)
+            got = self.normalize_word(surface)
             if len(self._memo) >= MEMO_SIZE:
                 self._memo.clear()
             self._memo[surface] = got
@@ -328,7 +332,7 @@ class NewsAnalyzer(CompositeAnalyzer):
         tok: ArabicTokenizer = self.items[0]
         stops = self._stop.stops if self._stop is not None else frozenset()
         stem = self._stem.stem if self._stem is not None and not no_morph else None
-        w = tok.words(surface)
+        w = tok.normalize_word(surface)  # our own memo holds the result; no second memo
         out = []
         for word in (w,) if isinstance(w, str) else w:
             if word in stops:
