@@ -156,6 +156,36 @@ def _cmd_analyzers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    try:
+        from .evaluate.config import load_config, run_config, update_docs
+        from .evaluate.experiment import stderr_log
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        print(
+            f"newsearch bench needs the [bench] extra ({e.name} is missing): "
+            "pip install 'newsearch[bench]'",
+            file=sys.stderr,
+        )
+        return 2
+    config = load_config(args.config)
+    done = run_config(
+        config,
+        data_dir=args.data,
+        out_dir=args.out,
+        workdir=args.workdir,
+        only_tasks=args.task or (),
+        only_setups=args.setup or (),
+        max_queries=args.max_queries,
+        log=None if args.quiet else stderr_log,
+    )
+    for result, _paths in done:
+        print(f"\n## {result.task['name']}\n")
+        print(result.to_markdown())
+    if args.docs:
+        update_docs(args.docs, done)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="newsearch", description="Search Arabic news.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -201,6 +231,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     n = sub.add_parser("analyzers", help="list the registered analyzers")
     n.set_defaults(func=_cmd_analyzers)
+
+    b = sub.add_parser("bench", help="run a ranking benchmark described in a TOML file")
+    b.add_argument("config", help="run file, e.g. benchmarks/dev.toml")
+    b.add_argument("--data", default="../shared/datasets", help="datasets directory")
+    b.add_argument("--out", default="benchmarks/results", help="where results are written")
+    b.add_argument(
+        "--workdir",
+        default=".bench-cache",
+        help="builds kept here and reused while the corpus and analysis code are unchanged",
+    )
+    b.add_argument("--task", action="append", help="run only this task (repeatable)")
+    b.add_argument("--setup", action="append", help="run only setups matching this regex")
+    b.add_argument("--max-queries", type=int, default=None, help="first N queries (smoke run)")
+    b.add_argument("--docs", help="also update this Markdown file (e.g. docs/benchmarks.md)")
+    b.add_argument("--quiet", action="store_true")
+    b.set_defaults(func=_cmd_bench)
     return p
 
 

@@ -1,0 +1,345 @@
+"""The engines the runner ships: newsearch itself, stock Whoosh, bm25s, tantivy and Lucene.
+
+Each is a small adapter to :class:`~newsearch.evaluate.engines.Engine`. Peers get the same
+documents and query text as newsearch and are used the way their documentation shows, with
+their defaults, so the comparison is with what a user of that engine gets:
+
+- ``whoosh``: a plain Whoosh schema (title, body) with ``StandardAnalyzer`` or
+  ``LanguageAnalyzer("ar")``, ``MultifieldParser`` with ``OrGroup`` (Whoosh's default AND would
+  lose most long queries), BM25F with Whoosh's defaults.
+- ``bm25s``: one text per document (the searched fields joined), ``bm25s.tokenize`` (its own
+  tokenizer) or the newsearch analyzer's tokens; bm25s defaults (k1 1.5, b 0.75, Lucene idf).
+- ``tantivy``: title and body fields with tantivy's ``default`` tokenizer, or pre-analyzed by
+  the newsearch analyzer (``whitespace`` tokenizer); ``parse_query_lenient``, OR by default.
+- ``lucene``: Apache Lucene ``ArabicAnalyzer`` + BM25 in Java (:mod:`.lucene`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .engines import Doc, EngineUnavailable, SearchOutput, register_engine, timed_loop
+
+__all__ = ["NewsearchEngine", "register_builtin_engines"]
+
+
+def _fresh(workdir: Path) -> Path:
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    return workdir
+
+
+class NewsearchEngine:
+    """newsearch: a :class:`~newsearch.index.NewsIndex` with ``analyzer``; at search time a
+    scorer from :mod:`newsearch.scoring` and per-field weights.
+
+    The query is the bag of the query's analyzed words, each searched in every weighted field
+    that the task searches (``title`` also means ``title_exact``, with the exact analyzer).
+    """
+
+    FIELD_SPECIFIC = False
+
+    def __init__(self, analyzer: str = "light", exact_fields: Sequence[str] = ("title",)) -> None:
+        self.analyzer = analyzer
+        self.exact_fields = tuple(exact_fields)
+        self._index: Any = None
+
+    def build(self, docs: Iterable[Doc], workdir: Path, fields: Sequence[str] = ()) -> float:
+        from ..index import NewsIndex
+
+        ix = NewsIndex.create(
+            _fresh(workdir), self.analyzer, exact_fields=self.exact_fields, overwrite=True
+        )
+        t0 = time.perf_counter()
+        records = (
+            {
+                "id": d.id,
+                "title": d.title,
+                "body": d.body,
+                "published": d.published,
+                "source": d.source,
+            }
+            for d in docs
+        )
+        report = ix.ingest(records, progress=False)
+        seconds = time.perf_counter() - t0
+        if report.rejected:
+            # Docs with no text at all (a few in real corpora) cannot be found anyway.
+            pass
+        self._index = ix
+        return seconds
+
+    def open(self, workdir: Path) -> None:
+        from ..index import NewsIndex
+
+        self._index = NewsIndex.open(workdir)
+
+    def search_all(
+        self,
+        queries: Mapping[str, str],
+        k: int,
+        fields: Sequence[str],
+        params: Mapping[str, Any] | None = None,
+    ) -> SearchOutput:
+        from ..ranking import CollectionView, query_words, top_k
+        from ..scoring import DEFAULT_FIELD_WEIGHTS, build_scorer
+
+        params = dict(params or {})
+        scorer = build_scorer(
+            params.pop("scorer", "bm25f"),
+            **params.pop("scorer_params", {}),
+            **{k_: v for k_, v in params.items() if k_ != "weights"},
+        )
+        weights = dict(DEFAULT_FIELD_WEIGHTS)
+        weights.update(params.get("weights") or {})
+        ix = self._index
+        schema = ix.whoosh.schema
+        searched = [
+            (name, float(w), schema[name].analyzer)
+            for name, w in weights.items()
+            if w > 0 and name in schema.names() and name.removesuffix("_exact") in fields
+        ]
+        with ix.whoosh.searcher() as s:
+            view = CollectionView(s.reader())
+
+            def search(text: str) -> list[tuple[str, float]]:
+                words = query_words(text, searched)
+                if not words:
+                    return []
+                docs, scores = top_k(scorer.score(view, words), k)
+                return [
+                    (view.doc_id(int(d)), float(sc)) for d, sc in zip(docs, scores, strict=True)
+                ]
+
+            return timed_loop(queries, search)
+
+
+class WhooshEngine:
+    """Stock Whoosh, as its documentation shows it (see the module docstring)."""
+
+    FIELD_SPECIFIC = False
+
+    def __init__(self, analyzer: str = "standard") -> None:
+        if analyzer not in ("standard", "language"):
+            raise ValueError("whoosh analyzer is 'standard' or 'language' (LanguageAnalyzer('ar'))")
+        self.analyzer = analyzer
+        self._ix: Any = None
+
+    def _analyzer(self) -> Any:
+        from whoosh.analysis import LanguageAnalyzer, StandardAnalyzer
+
+        return StandardAnalyzer() if self.analyzer == "standard" else LanguageAnalyzer("ar")
+
+    def build(self, docs: Iterable[Doc], workdir: Path, fields: Sequence[str] = ()) -> float:
+        from whoosh import index
+        from whoosh.fields import ID, TEXT, Schema
+
+        a = self._analyzer()
+        schema = Schema(
+            id=ID(stored=True, unique=True), title=TEXT(analyzer=a), body=TEXT(analyzer=a)
+        )
+        ix = index.create_in(str(_fresh(workdir)), schema)
+        t0 = time.perf_counter()
+        with ix.writer(limitmb=256) as w:
+            for d in docs:
+                w.add_document(id=d.id, title=d.title, body=d.body)
+        self._ix = ix
+        return time.perf_counter() - t0
+
+    def open(self, workdir: Path) -> None:
+        from whoosh import index
+
+        self._ix = index.open_dir(str(workdir))
+
+    def search_all(
+        self,
+        queries: Mapping[str, str],
+        k: int,
+        fields: Sequence[str],
+        params: Mapping[str, Any] | None = None,
+    ) -> SearchOutput:
+        from whoosh import scoring
+        from whoosh.qparser import MultifieldParser, OrGroup
+
+        parser = MultifieldParser(list(fields), self._ix.schema, group=OrGroup)
+        with self._ix.searcher(weighting=scoring.BM25F()) as s:
+
+            def search(text: str) -> list[tuple[str, float]]:
+                try:
+                    q = parser.parse(text)
+                except Exception:  # stock parser on arbitrary text: count a failure as no hits
+                    return []
+                return [(h["id"], float(h.score)) for h in s.search(q, limit=k)]
+
+            return timed_loop(queries, search)
+
+
+def _newsearch_tokens(analyzer: str) -> Any:
+    from ..analysis import get_analyzer
+
+    a = get_analyzer(analyzer)
+
+    def tokens(text: str) -> list[str]:
+        return [t.text for t in a(text)]
+
+    return tokens
+
+
+class Bm25sEngine:
+    """bm25s over one text per document (the task's fields joined)."""
+
+    FIELD_SPECIFIC = True
+
+    def __init__(self, tokenizer: str = "default", analyzer: str = "light") -> None:
+        try:
+            import bm25s  # noqa: F401
+        except ImportError:
+            raise EngineUnavailable(
+                "bm25s is not installed: pip install 'newsearch[bench]'"
+            ) from None
+        if tokenizer not in ("default", "newsearch"):
+            raise ValueError("bm25s tokenizer is 'default' (bm25s.tokenize) or 'newsearch'")
+        self.tokenizer = tokenizer
+        self.analyzer = analyzer
+        self._model: Any = None
+        self._ids: list[str] = []
+
+    def _tok(self, texts: list[str]) -> list[list[str]]:
+        import bm25s
+
+        if self.tokenizer == "default":
+            out: list[list[str]] = bm25s.tokenize(texts, return_ids=False, show_progress=False)
+            return out
+        tok = _newsearch_tokens(self.analyzer)
+        return [tok(t) for t in texts]
+
+    def build(self, docs: Iterable[Doc], workdir: Path, fields: Sequence[str] = ()) -> float:
+        import bm25s
+
+        fields = tuple(fields) or ("title", "body")
+        docs = list(docs)
+        t0 = time.perf_counter()
+        texts = ["\n".join(getattr(d, f) for f in fields) for d in docs]
+        self._ids = [d.id for d in docs]
+        model = bm25s.BM25()
+        model.index(self._tok(texts), show_progress=False)
+        self._model = model
+        return time.perf_counter() - t0
+
+    def search_all(
+        self,
+        queries: Mapping[str, str],
+        k: int,
+        fields: Sequence[str],
+        params: Mapping[str, Any] | None = None,
+    ) -> SearchOutput:
+        model = self._model
+        vocab = model.vocab_dict
+        k = min(k, len(self._ids))
+
+        def search(text: str) -> list[tuple[str, float]]:
+            toks = [t for t in self._tok([text])[0] if t in vocab]
+            if not toks:
+                return []
+            idx, scores = model.retrieve([toks], k=k, show_progress=False, n_threads=1)
+            return [
+                (self._ids[int(i)], float(s))
+                for i, s in zip(idx[0], scores[0], strict=True)
+                if s > 0
+            ]
+
+        return timed_loop(queries, search)
+
+
+class TantivyEngine:
+    """tantivy (tantivy-py): title and body fields, BM25 (k1 1.2, b 0.75, fixed)."""
+
+    FIELD_SPECIFIC = False
+
+    def __init__(self, tokenizer: str = "default", analyzer: str = "light") -> None:
+        try:
+            import tantivy  # noqa: F401
+        except ImportError:
+            raise EngineUnavailable(
+                "tantivy is not installed: pip install 'newsearch[bench]'"
+            ) from None
+        if tokenizer not in ("default", "newsearch"):
+            raise ValueError("tantivy tokenizer is 'default' or 'newsearch'")
+        self.tokenizer = tokenizer
+        self.analyzer = analyzer
+        self._ix: Any = None
+
+    def _prep(self, text: str) -> str:
+        if self.tokenizer == "default":
+            return text
+        return " ".join(_newsearch_tokens(self.analyzer)(text))
+
+    def build(self, docs: Iterable[Doc], workdir: Path, fields: Sequence[str] = ()) -> float:
+        import tantivy
+
+        tok = "default" if self.tokenizer == "default" else "whitespace"
+        sb = tantivy.SchemaBuilder()
+        sb.add_text_field("id", stored=True, tokenizer_name="raw")
+        sb.add_text_field("title", tokenizer_name=tok)
+        sb.add_text_field("body", tokenizer_name=tok)
+        ix = tantivy.Index(sb.build(), path=str(_fresh(workdir)))
+        t0 = time.perf_counter()
+        w = ix.writer(heap_size=256_000_000, num_threads=1)
+        for d in docs:
+            w.add_document(
+                tantivy.Document(id=d.id, title=self._prep(d.title), body=self._prep(d.body))
+            )
+        w.commit()
+        w.wait_merging_threads()
+        ix.reload()
+        self._ix = ix
+        return time.perf_counter() - t0
+
+    def search_all(
+        self,
+        queries: Mapping[str, str],
+        k: int,
+        fields: Sequence[str],
+        params: Mapping[str, Any] | None = None,
+    ) -> SearchOutput:
+        ix = self._ix
+        searcher = ix.searcher()
+        names = list(fields)
+
+        def search(text: str) -> list[tuple[str, float]]:
+            # Quotes, colons and brackets are query syntax in tantivy; the lenient parser
+            # recovers from what it cannot parse instead of raising.
+            q, _errors = ix.parse_query_lenient(self._prep(text), names)
+            result = searcher.search(q, k)
+            return [(searcher.doc(addr)["id"][0], float(score)) for score, addr in result.hits]
+
+        return timed_loop(queries, search)
+
+
+def _lucene(**params: Any) -> Any:
+    from .lucene import LuceneEngine
+
+    return LuceneEngine(**params)
+
+
+def register_builtin_engines() -> None:
+    register_engine(
+        "newsearch",
+        NewsearchEngine,
+        ("analyzer", "exact_fields"),
+        "newsearch: NewsIndex + scorer registry + field weights",
+    )
+    register_engine("whoosh", WhooshEngine, ("analyzer",), "stock Whoosh 2.7 (BM25F)")
+    register_engine("bm25s", Bm25sEngine, ("tokenizer", "analyzer"), "bm25s (numpy BM25)")
+    register_engine("tantivy", TantivyEngine, ("tokenizer", "analyzer"), "tantivy-py (BM25)")
+    register_engine(
+        "lucene",
+        _lucene,
+        ("java_home", "peer_dir", "install"),
+        "Apache Lucene 8 ArabicAnalyzer + BM25 (Java)",
+    )

@@ -1,0 +1,421 @@
+"""Benchmark tasks: a corpus, queries and relevance judgments (qrels), in TREC format.
+
+A :class:`Task` is plain data plus a corpus loader. Four tasks are built from the datasets in
+``../shared/datasets`` (see each folder's SOURCE.md for license and citation):
+
+``arcd``
+    ARCD training questions -> the Wikipedia paragraph each was written on (grade 2) and other
+    paragraphs of the same article containing the answer (grade 1), with all 30,338 ANT
+    multi-source articles mixed in as distractors.
+``ans-paraphrase``
+    The rewrite (s2) of each ANS ``agree`` pair -> its original headline (s1), among every
+    distinct headline of the train and dev splits; ``disagree`` rewrites stay in the collection
+    as hard negatives. The query's own headline is excluded from its ranking.
+``ant-cross-outlet``
+    The headline of an ANT article A -> every article of another outlet that the silver pairs
+    (TF-IDF cosine >= 0.5, published within a day, before July 2018) pair with A, and their
+    exact-body copies. A and its own copies are excluded from A's ranking.
+``ant-known-item``
+    ANT's 2,000 known-item title queries -> the article (and its exact-body copies), searching
+    the body only (the title field is not searched).
+
+A user adds a task in a few lines, from files (:meth:`Task.from_files`) or a loader
+(:func:`register_task`).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import os
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from ..errors import ConfigError, UnknownComponentError
+from .engines import Doc
+
+__all__ = [
+    "DEFAULT_DATA_DIR",
+    "Task",
+    "load_task",
+    "read_qrels",
+    "read_queries",
+    "read_run",
+    "register_task",
+    "task_names",
+    "write_qrels",
+    "write_run",
+]
+
+#: Where the datasets are unless ``--data`` says otherwise (the repository's sibling folder).
+DEFAULT_DATA_DIR = Path("../shared/datasets")
+
+Qrels = dict[str, dict[str, int]]
+Run = dict[str, list[tuple[str, float]]]
+
+
+@dataclass
+class Task:
+    """A retrieval task: ``queries`` (id -> text) judged by ``qrels`` (query id -> doc id ->
+    grade) over a corpus read by ``load_docs``.
+
+    ``corpus`` names the collection: tasks with the same corpus name share one index build.
+    ``fields`` are the document fields searched (``("body",)`` for known-item search).
+    ``exclude`` lists, per query, documents removed from that query's ranking (the query's
+    own article). ``fingerprint`` identifies the corpus files' version, for build caches.
+    """
+
+    name: str
+    corpus: str
+    queries: dict[str, str]
+    qrels: Qrels
+    load_docs: Callable[[], Iterable[Doc]]
+    fields: tuple[str, ...] = ("title", "body")
+    exclude: dict[str, frozenset[str]] = field(default_factory=dict)
+    description: str = ""
+    citation: str = ""
+    fingerprint: str = ""
+
+    def docs(self) -> Iterator[Doc]:
+        yield from self.load_docs()
+
+    def summary(self) -> dict[str, Any]:
+        """What a run's JSON records about the task."""
+        judged = sum(len(v) for v in self.qrels.values())
+        return {
+            "name": self.name,
+            "corpus": self.corpus,
+            "fields": list(self.fields),
+            "queries": len(self.queries),
+            "judgments": judged,
+            "excluded": sum(len(v) for v in self.exclude.values()),
+            "description": self.description,
+            "citation": self.citation,
+            "fingerprint": self.fingerprint,
+        }
+
+    @classmethod
+    def from_files(
+        cls,
+        name: str,
+        *,
+        corpus: str | os.PathLike[str],
+        queries: str | os.PathLike[str],
+        qrels: str | os.PathLike[str],
+        fields: Iterable[str] = ("title", "body"),
+        description: str = "",
+    ) -> Task:
+        """A task from a JSON Lines corpus (``id``, ``title``, ``body``; gzip allowed), queries
+        (TSV ``qid<TAB>text`` or JSON Lines with ``id`` and ``query``) and TREC qrels."""
+        path = Path(corpus)
+        return cls(
+            name=name,
+            corpus=f"file:{path.resolve()}",
+            queries=read_queries(queries),
+            qrels=read_qrels(qrels),
+            load_docs=lambda: read_docs(path),
+            fields=tuple(fields),
+            description=description,
+            fingerprint=_fingerprint([path]),
+        )
+
+
+# ---------------------------------------------------------------------------------- TREC I/O
+
+
+def _open_text(path: str | os.PathLike[str]) -> IO[str]:
+    p = Path(path)
+    if p.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(p), encoding="utf-8")
+    return p.open(encoding="utf-8")
+
+
+def read_qrels(path: str | os.PathLike[str]) -> Qrels:
+    """TREC qrels (``qid iter docid grade``) -> ``{qid: {docid: grade}}``."""
+    out: Qrels = defaultdict(dict)
+    with _open_text(path) as f:
+        for lineno, line in enumerate(f, 1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) != 4:
+                raise ConfigError(f"{path}:{lineno}: a qrels line has 4 columns: {line!r}")
+            out[parts[0]][parts[2]] = int(parts[3])
+    return dict(out)
+
+
+def write_qrels(qrels: Mapping[str, Mapping[str, int]], path: str | os.PathLike[str]) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for qid in sorted(qrels):
+            for docid, grade in sorted(qrels[qid].items()):
+                f.write(f"{qid} 0 {docid} {grade}\n")
+
+
+def read_run(path: str | os.PathLike[str]) -> Run:
+    """A TREC run (``qid Q0 docid rank score tag``) -> ``{qid: [(docid, score), ...]}`` in
+    rank order."""
+    rows: dict[str, list[tuple[int, str, float]]] = defaultdict(list)
+    with _open_text(path) as f:
+        for lineno, line in enumerate(f, 1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) != 6:
+                raise ConfigError(f"{path}:{lineno}: a run line has 6 columns: {line!r}")
+            rows[parts[0]].append((int(parts[3]), parts[2], float(parts[4])))
+    return {q: [(d, s) for _, d, s in sorted(r)] for q, r in rows.items()}
+
+
+def write_run(
+    run: Mapping[str, list[tuple[str, float]]], path: str | os.PathLike[str], tag: str
+) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for qid in sorted(run):
+            for rank, (docid, score) in enumerate(run[qid], 1):
+                f.write(f"{qid} Q0 {docid} {rank} {score:.6f} {tag}\n")
+
+
+def read_queries(path: str | os.PathLike[str]) -> dict[str, str]:
+    """Queries from TSV (``qid<TAB>text``) or JSON Lines (``id`` and ``query`` or ``text``)."""
+    out: dict[str, str] = {}
+    with _open_text(path) as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            if line.lstrip().startswith("{"):
+                obj = orjson.loads(line)
+                out[str(obj["id"])] = str(obj.get("query", obj.get("text", "")))
+                continue
+            qid, sep, text = line.rstrip("\n").partition("\t")
+            if not sep:
+                raise ConfigError(f"{path}:{lineno}: expected 'qid<TAB>query'")
+            out[qid] = text
+    return out
+
+
+def read_docs(*paths: str | os.PathLike[str]) -> Iterator[Doc]:
+    """Docs from JSON Lines files (``id``, ``title``, ``body``, optional ``published`` and
+    ``source``)."""
+    for path in paths:
+        with _open_text(path) as f:
+            for line in f:
+                if line.strip():
+                    obj = orjson.loads(line)
+                    yield _doc(obj)
+
+
+def _doc(obj: Mapping[str, Any]) -> Doc:
+    return Doc(
+        id=str(obj["id"]),
+        title=str(obj.get("title") or ""),
+        body=str(obj.get("body") or ""),
+        published=obj.get("published"),
+        source=obj.get("source"),
+    )
+
+
+def _fingerprint(paths: Iterable[Path]) -> str:
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        st = p.stat()
+        h.update(f"{p.name}:{st.st_size}:{int(st.st_mtime)}\n".encode())
+    return h.hexdigest()[:16]
+
+
+# ----------------------------------------------------------------------------- the datasets
+
+_ANT = "ant-multisource"
+_CITE_ANT = (
+    "Chouigui, Ben Khiroun, Elayeb: An Arabic Multi-source News Corpus, AJSE 46 (2021); "
+    "ANT Corpus, AICCSA 2017"
+)
+_CITE_ARCD = "Mozannar et al.: Neural Arabic Question Answering, WANLP 2019 (ARCD)"
+_CITE_ANS = "Khouja: Stance Prediction and Claim Verification: An Arabic Perspective, FEVER 2020"
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        raise ConfigError(f"dataset file not found: {path} (pass --data DIR with the datasets)")
+    return path
+
+
+def _ant_shards(data: Path) -> list[Path]:
+    shards = sorted((data / _ANT / "data").glob("*.jsonl.gz"))
+    if not shards:
+        raise ConfigError(f"no ANT shards in {data / _ANT / 'data'} (pass --data DIR)")
+    return shards
+
+
+def _ant_docs(data: Path) -> Callable[[], Iterator[Doc]]:
+    shards = _ant_shards(data)
+    return lambda: read_docs(*shards)
+
+
+def _ant_copies(data: Path) -> dict[str, frozenset[str]]:
+    """Each ANT article with an exact-body copy -> all members of its copy group."""
+    groups: dict[str, set[str]] = defaultdict(set)
+    for shard in _ant_shards(data):
+        with _open_text(shard) as f:
+            for line in f:
+                if '"body_dup_group"' in line:
+                    obj = orjson.loads(line)
+                    groups[obj["body_dup_group"]].add(obj["id"])
+    out: dict[str, frozenset[str]] = {}
+    for members in groups.values():
+        frozen = frozenset(members)
+        for m in members:
+            out[m] = frozen
+    return out
+
+
+def _arcd(data: Path) -> Task:
+    root = data / "arcd" / "derived"
+    corpus = _need(root / "corpus.jsonl")
+    queries = read_queries(_need(root / "queries.jsonl"))
+    qrels = read_qrels(_need(root / "qrels.trec"))
+    shards = _ant_shards(data)
+    return Task(
+        name="arcd",
+        corpus="arcd+ant",
+        queries={q: t for q, t in queries.items() if q in qrels},
+        qrels=qrels,
+        load_docs=lambda: read_docs(corpus, *shards),
+        description="ARCD questions -> Wikipedia paragraphs, with ANT articles as distractors",
+        citation=f"{_CITE_ARCD}; {_CITE_ANT}",
+        fingerprint=_fingerprint([corpus, *shards]),
+    )
+
+
+def _ans(data: Path) -> Task:
+    root = data / "ans" / "original" / "data" / "stance"
+    files = [_need(root / "train.csv"), _need(root / "dev.csv")]
+    pairs: list[tuple[str, str, str]] = []
+    for path in files:
+        with path.open(encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f):
+                pairs.append((row["s1"].strip(), row["s2"].strip(), row["stance"].strip()))
+    ids: dict[str, str] = {}
+    for s1, s2, _ in pairs:
+        for text in (s1, s2):
+            if text and text not in ids:
+                ids[text] = f"ans-{len(ids):05d}"
+    queries: dict[str, str] = {}
+    qrels: Qrels = {}
+    exclude: dict[str, frozenset[str]] = {}
+    for s1, s2, stance in pairs:
+        if stance != "agree" or not s1 or not s2 or s1 == s2:
+            continue
+        qid = f"q{ids[s2]}"
+        if qid in queries:  # the same rewrite of two headlines: judge both
+            qrels[qid][ids[s1]] = 1
+            continue
+        queries[qid] = s2
+        qrels[qid] = {ids[s1]: 1}
+        exclude[qid] = frozenset({ids[s2]})
+    docs = [Doc(id=i, title=text, body="") for text, i in ids.items()]
+    return Task(
+        name="ans-paraphrase",
+        corpus="ans-headlines",
+        queries=queries,
+        qrels=qrels,
+        load_docs=lambda: iter(docs),
+        fields=("title",),
+        exclude=exclude,
+        description="ANS agree rewrite -> its original headline among all train+dev headlines",
+        citation=_CITE_ANS,
+        fingerprint=_fingerprint(files),
+    )
+
+
+#: Silver pairs at or above this TF-IDF cosine are "almost always the same story" (SOURCE.md).
+CROSS_OUTLET_MIN_COSINE = 0.5
+
+
+def _ant_cross_outlet(data: Path) -> Task:
+    pairs_file = _need(data / _ANT / "silver" / "cross_outlet_pairs_1day_cos0.3.tsv.gz")
+    partners: dict[str, set[str]] = defaultdict(set)
+    titles: dict[str, str] = {}
+    with _open_text(pairs_file) as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            if float(row["cosine"]) < CROSS_OUTLET_MIN_COSINE:
+                continue
+            a, b = row["id_a"], row["id_b"]
+            partners[a].add(b)
+            partners[b].add(a)
+            titles[a], titles[b] = row["title_a"], row["title_b"]
+    copies = _ant_copies(data)
+    queries: dict[str, str] = {}
+    qrels: Qrels = {}
+    exclude: dict[str, frozenset[str]] = {}
+    for a in sorted(partners):
+        own = copies.get(a, frozenset({a})) | {a}
+        relevant: set[str] = set()
+        for b in partners[a]:
+            relevant |= copies.get(b, frozenset()) | {b}
+        relevant -= own
+        if not relevant or not titles[a].strip():
+            continue
+        queries[a] = titles[a]
+        qrels[a] = dict.fromkeys(sorted(relevant), 1)
+        exclude[a] = frozenset(own)
+    shards = _ant_shards(data)
+    return Task(
+        name="ant-cross-outlet",
+        corpus="ant",
+        queries=queries,
+        qrels=qrels,
+        load_docs=_ant_docs(data),
+        exclude=exclude,
+        description="ANT headline -> same-story article of another outlet (silver, cos >= 0.5)",
+        citation=_CITE_ANT,
+        fingerprint=_fingerprint(shards),
+    )
+
+
+def _ant_known_item(data: Path) -> Task:
+    root = data / _ANT / "sample"
+    shards = _ant_shards(data)
+    return Task(
+        name="ant-known-item",
+        corpus="ant",
+        queries=read_queries(_need(root / "known_item_title_queries.tsv")),
+        qrels=read_qrels(_need(root / "known_item_title_qrels.trec")),
+        load_docs=_ant_docs(data),
+        fields=("body",),
+        description="ANT known-item: title -> its article, body field only",
+        citation=_CITE_ANT,
+        fingerprint=_fingerprint(shards),
+    )
+
+
+_TASKS: dict[str, Callable[[Path], Task]] = {
+    "arcd": _arcd,
+    "ans-paraphrase": _ans,
+    "ant-cross-outlet": _ant_cross_outlet,
+    "ant-known-item": _ant_known_item,
+}
+
+
+def register_task(name: str, loader: Callable[[Path], Task]) -> None:
+    """Register ``loader(data_dir) -> Task`` under ``name``."""
+    _TASKS[name] = loader
+
+
+def task_names() -> list[str]:
+    return sorted(_TASKS)
+
+
+def load_task(name: str, data_dir: str | os.PathLike[str] = DEFAULT_DATA_DIR) -> Task:
+    """The task ``name`` built from the datasets under ``data_dir``."""
+    try:
+        loader = _TASKS[name]
+    except KeyError:
+        raise UnknownComponentError("task", name, list(_TASKS)) from None
+    return loader(Path(data_dir))

@@ -1,0 +1,291 @@
+"""Vectorized ranking over a Whoosh index: postings read once per block, scored with numpy.
+
+Whoosh's own search scores one posting at a time in Python (about 150 ms for a five-word query
+over 30k news articles, measured in docs/benchmarks.md). Here each query word's postings are
+read block by block from Whoosh's files into numpy arrays (memoized per segment: segments never
+change once written), and a scorer from :mod:`newsearch.scoring` turns them into one score per
+document in a few vector operations. Whoosh stays the storage, the analysis and the fallback
+for structured queries; this module is the ranking.
+
+A query is a list of :class:`QueryWord`: one word of the user's query with the (field, token)
+pairs it matches (the stem in ``title``/``body``, the exact form in ``title_exact``), so that a
+scorer can combine a word's evidence across fields before saturating it (true BM25F).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["CollectionView", "QueryWord", "Term", "query_words", "top_k"]
+
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+
+#: Postings kept in memory per process (ids + frequencies, ~12 bytes each): ~240 MB at most.
+MAX_CACHED_POSTINGS = 20_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One (field, token) a query word matches, with the field's query weight."""
+
+    field: str
+    token: str
+    weight: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class QueryWord:
+    """A word of the query: the terms it matches and its own weight (repeats, boosts)."""
+
+    terms: tuple[Term, ...]
+    weight: float = 1.0
+    text: str = ""
+
+
+def _length_table() -> FloatArray:
+    from whoosh.util.numeric import byte_to_length
+
+    return np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
+
+
+class _SegmentPostings:
+    """Posting arrays and field lengths of one immutable Whoosh segment, memoized."""
+
+    def __init__(self, segreader: Any) -> None:
+        self.reader = segreader
+        self.doccount = segreader.doc_count_all()
+        self._lengths: dict[str, FloatArray] = {}
+        self._ids: list[str] | None = None
+
+    def lengths(self, field: str, table: FloatArray) -> FloatArray:
+        cached = self._lengths.get(field)
+        if cached is not None:
+            return cached
+        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+        out = np.zeros(self.doccount, dtype=np.float32)
+        perdoc = getattr(self.reader, "_perdoc", None)
+        col = None
+        if perdoc is not None and hasattr(perdoc, "_cached_reader"):
+            col = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+        if col is not None:
+            # The lengths column is one byte per document (Whoosh's log-scale encoding).
+            n = min(col._count, self.doccount)
+            raw = bytes(col._dbfile.get(col._basepos, n)) if n else b""
+            codes = np.frombuffer(raw, dtype=np.uint8)
+            out[:n] = table[codes]
+        else:  # another codec: ask per document (slow, but only once)
+            for d in range(self.doccount):
+                out[d] = self.reader.doc_field_length(d, field, 0) or 0
+        self._lengths[field] = out
+        return out
+
+    def ids(self, field: str = "id") -> list[str]:
+        """The ``id`` of every document of the segment, by docnum."""
+        if self._ids is None:
+            r = self.reader
+            if r.has_column(field):
+                col = r.column_reader(field)
+                self._ids = [v.decode() if isinstance(v, bytes) else str(v) for v in col]
+            else:
+                self._ids = [
+                    str((r.stored_fields(d) or {}).get(field, "")) for d in range(self.doccount)
+                ]
+        return self._ids
+
+    def read(self, field: str, token: str) -> tuple[IntArray, FloatArray]:
+        """All (docnum, term frequency) postings of ``token`` in ``field`` of this segment."""
+        from whoosh.reading import TermNotFound
+
+        try:
+            m = self.reader.postings(field, token)
+        except TermNotFound:
+            return _EMPTY_IDS, _EMPTY_TF
+        ids: list[Any] = []
+        tfs: list[Any] = []
+        if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
+            # W3 leaf matcher: take each block's arrays whole instead of posting by posting.
+            while not m._atend and m._blocklength:
+                m._read_ids()
+                m._read_weights()
+                ids.append(np.asarray(m._ids, dtype=np.int64))
+                w = m._weights
+                tfs.append(np.asarray(w, dtype=np.float32) if w is not None else None)
+                if tfs[-1] is None or tfs[-1].shape != ids[-1].shape:
+                    tfs[-1] = np.ones(len(ids[-1]), dtype=np.float32)
+                m._next_block()
+        else:  # another codec: posting by posting
+            got_ids, got_tfs = [], []
+            while m.is_active():
+                got_ids.append(m.id())
+                got_tfs.append(m.weight())
+                m.next()
+            ids.append(np.array(got_ids, dtype=np.int64))
+            tfs.append(np.array(got_tfs, dtype=np.float32))
+        if not ids:
+            return _EMPTY_IDS, _EMPTY_TF
+        return np.concatenate(ids), np.concatenate(tfs)
+
+
+_EMPTY_IDS: IntArray = np.zeros(0, dtype=np.int64)
+_EMPTY_TF: FloatArray = np.zeros(0, dtype=np.float32)
+
+
+class _PostingsCache:
+    """Process-wide LRU of segment postings, bounded by the number of postings held."""
+
+    def __init__(self, budget: int = MAX_CACHED_POSTINGS) -> None:
+        self.budget = budget
+        self.size = 0
+        self._items: OrderedDict[tuple[str, str, str], tuple[IntArray, FloatArray]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str]) -> tuple[IntArray, FloatArray] | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def put(self, key: tuple[str, str, str], value: tuple[IntArray, FloatArray]) -> None:
+        n = len(value[0])
+        if n > self.budget:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = value
+            self.size += n
+            while self.size > self.budget:
+                _, (old, _) = self._items.popitem(last=False)
+                self.size -= len(old)
+
+
+_CACHE = _PostingsCache()
+
+
+def _segment_key(segreader: Any) -> str:
+    seg = segreader.segment() if callable(getattr(segreader, "segment", None)) else None
+    storage = getattr(segreader, "_storage", None)
+    where = getattr(storage, "folder", None) or str(id(storage))
+    name = seg.segment_id() if seg is not None else str(id(segreader))
+    return f"{where}:{name}"
+
+
+class CollectionView:
+    """Statistics and postings of one Whoosh reader (a snapshot of the index), in global
+    document numbers. Cheap to make; the expensive parts are cached per segment."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+        self.leaves = [(_SegmentPostings(r), off, _segment_key(r)) for r, off in leaves]
+        self.doccount_all = reader.doc_count_all()
+        self.doccount = reader.doc_count()
+        self._table = _length_table()
+        self._norms: dict[tuple[str, float], FloatArray] = {}
+        self._deleted: IntArray | None = None
+
+    @property
+    def deleted(self) -> IntArray:
+        """Global numbers of deleted (not yet merged away) documents."""
+        if self._deleted is None:
+            dels: list[int] = []
+            for seg, off, _ in self.leaves:
+                if seg.reader.has_deletions():
+                    dels.extend(off + d for d in seg.reader._perdoc.deleted_docs())
+            self._deleted = np.array(sorted(dels), dtype=np.int64)
+        return self._deleted
+
+    def doc_id(self, docnum: int) -> str:
+        """The article id of global document number ``docnum``."""
+        for seg, off, _ in reversed(self.leaves):
+            if docnum >= off:
+                return str(seg.ids()[docnum - off])
+        raise IndexError(docnum)
+
+    def lengths(self, field: str) -> FloatArray:
+        parts = [seg.lengths(field, self._table) for seg, _, _ in self.leaves]
+        return np.concatenate(parts) if len(parts) != 1 else parts[0]
+
+    def average_length(self, field: str) -> float:
+        total = self.reader.field_length(field)
+        return float(total) / self.doccount_all if self.doccount_all else 0.0
+
+    def norm(self, field: str, b: float) -> FloatArray:
+        """``1 / ((1 - b) + b * length / average length)`` per document (BM25's length
+        normalization), cached per (field, b)."""
+        key = (field, b)
+        cached = self._norms.get(key)
+        if cached is None:
+            avg = self.average_length(field) or 1.0
+            cached = (1.0 / ((1.0 - b) + b * self.lengths(field) / avg)).astype(np.float32)
+            self._norms[key] = cached
+        return cached
+
+    def postings(self, field: str, token: str) -> tuple[IntArray, FloatArray]:
+        """(global docnums, term frequencies) of ``token`` in ``field``."""
+        ids_parts = []
+        tf_parts = []
+        for seg, off, segkey in self.leaves:
+            key = (segkey, field, token)
+            hit = _CACHE.get(key)
+            if hit is None:
+                hit = seg.read(field, token)
+                _CACHE.put(key, hit)
+            if len(hit[0]):
+                ids_parts.append(hit[0] + off if off else hit[0])
+                tf_parts.append(hit[1])
+        if not ids_parts:
+            return _EMPTY_IDS, _EMPTY_TF
+        if len(ids_parts) == 1:
+            return ids_parts[0], tf_parts[0]
+        return np.concatenate(ids_parts), np.concatenate(tf_parts)
+
+    def doc_frequency(self, field: str, token: str) -> int:
+        return int(self.reader.doc_frequency(field, token))
+
+
+def top_k(
+    scores: FloatArray, k: int, allowed: npt.NDArray[np.bool_] | None = None
+) -> tuple[IntArray, FloatArray]:
+    """The ``k`` best documents with a positive score (ties: lower docnum first), best first."""
+    if allowed is not None:
+        scores = np.where(allowed, scores, 0.0).astype(np.float32)
+    cand = np.flatnonzero(scores > 0)
+    if cand.size == 0 or k <= 0:
+        return _EMPTY_IDS, _EMPTY_TF
+    if cand.size > k:
+        part = np.argpartition(-scores[cand], k - 1)[:k]
+        cand = cand[part]
+    order = np.lexsort((cand, -scores[cand]))
+    best = cand[order]
+    return best.astype(np.int64), scores[best]
+
+
+def query_words(text: str, fields: Sequence[tuple[str, float, Any]]) -> list[QueryWord]:
+    """The words of ``text`` as :class:`QueryWord`\\ s.
+
+    ``fields``: (field name, query weight, the field's Whoosh analyzer). The same word's
+    tokens in different fields (its stem in ``title``, its exact form in ``title_exact``) are
+    paired by their position in the text, so a scorer sees them as one word. A word repeated
+    in the query becomes one word of higher weight.
+    """
+    by_start: dict[int, list[Term]] = {}
+    for name, weight, analyzer in fields:
+        for t in analyzer(text, chars=True, mode="query"):
+            if t.text:
+                by_start.setdefault(t.startchar, []).append(Term(name, t.text, weight))
+    merged: dict[tuple[Term, ...], float] = {}
+    for start in sorted(by_start):
+        terms = tuple(by_start[start])
+        merged[terms] = merged.get(terms, 0.0) + 1.0
+    return [QueryWord(terms, weight, terms[0].token) for terms, weight in merged.items()]

@@ -1,0 +1,235 @@
+"""Scorers (Whoosh weighting models) in a registry, chosen per search.
+
+The analyzer is fixed when an index is built; the scorer is not: the same index answers with
+``bm25f``, ``bm25`` or ``tfidf`` and any parameters, so a benchmark compares scorers without
+re-indexing. A :class:`ScorerSpec` names one (``ScorerSpec("bm25f", {"k1": 1.2, "b": 0.75})``)
+and :func:`build_scorer` makes the :class:`Scorer`, which ranks with numpy over
+:mod:`newsearch.ranking`'s postings and also names its closest Whoosh weighting model.
+
+Field weights (title over body, exact-form matches over stem-only matches) are not part of the
+scorer: they are query boosts, see :data:`DEFAULT_FIELD_WEIGHTS`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import ConfigError, UnknownComponentError
+
+if TYPE_CHECKING:
+    from .ranking import CollectionView, FloatArray, QueryWord
+
+__all__ = [
+    "BM25F",
+    "DEFAULT_BM25",
+    "DEFAULT_FIELD_WEIGHTS",
+    "BM25Sum",
+    "Scorer",
+    "ScorerSpec",
+    "TfIdf",
+    "build_scorer",
+    "register_scorer",
+    "scorer_names",
+]
+
+#: BM25 parameters of the default setup (chosen on the dev tasks; docs/benchmarks.md).
+DEFAULT_BM25: dict[str, float] = {"k1": 1.2, "b": 0.75}
+#: Query-time weight of each searched field in the default setup. ``title_exact`` is the
+#: unstemmed twin of the title: a word matching there too is an exact-form match.
+DEFAULT_FIELD_WEIGHTS: dict[str, float] = {"title": 2.0, "body": 1.0, "title_exact": 0.5}
+
+
+class Scorer:
+    """A ranking function over :mod:`newsearch.ranking`'s postings.
+
+    :meth:`score` returns one score per document (0 = no match) for a list of query words;
+    :meth:`whoosh` gives the closest Whoosh weighting model, used where a query needs
+    Whoosh's own matching (phrases, the advanced syntax).
+    """
+
+    name = "scorer"
+
+    def params(self) -> dict[str, Any]:
+        return {}
+
+    def score(self, view: CollectionView, words: Sequence[QueryWord]) -> FloatArray:
+        raise NotImplementedError
+
+    def whoosh(self) -> Any:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
+        return f"{type(self).__name__}({args})"
+
+
+def _idf_bm25(n_docs: int, df: int) -> float:
+    # Lucene's BM25 idf: never negative, even for words in most documents.
+    return math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+
+
+class BM25F(Scorer):
+    """BM25F (Robertson, Zaragoza & Taylor 2004): a word's frequencies in every field, each
+    length-normalized with its field's ``b`` and multiplied by the field's weight, are added
+    *before* the ``k1`` saturation, and the word gets one idf (documents matching it in any
+    field). A word in the title and the body is therefore not counted as two words, which a
+    per-field sum (:class:`BM25Sum`, Whoosh's and Lucene ``most_fields``) does.
+    """
+
+    name = "bm25f"
+
+    def __init__(
+        self, k1: float = DEFAULT_BM25["k1"], b: float = DEFAULT_BM25["b"], **field_b: float
+    ) -> None:
+        if k1 < 0 or not 0 <= b <= 1:
+            raise ConfigError(f"{self.name} needs k1 >= 0 and 0 <= b <= 1 (got k1={k1}, b={b})")
+        self.k1 = float(k1)
+        self.b = float(b)
+        self.field_b: dict[str, float] = {}
+        for key, value in field_b.items():
+            # ``title_b=0.3`` sets b for the title only.
+            if not key.endswith("_b") or not 0 <= value <= 1:
+                raise ConfigError(
+                    f"unknown {self.name} parameter {key}={value!r}; known: k1, b, <field>_b"
+                )
+            self.field_b[key[:-2]] = float(value)
+
+    def params(self) -> dict[str, Any]:
+        return {"k1": self.k1, "b": self.b, **{f"{f}_b": v for f, v in self.field_b.items()}}
+
+    def b_for(self, field: str) -> float:
+        return self.field_b.get(field, self.field_b.get(field.removesuffix("_exact"), self.b))
+
+    def score(self, view: CollectionView, words: Sequence[QueryWord]) -> FloatArray:
+        n = view.doccount_all
+        scores = np.zeros(n, dtype=np.float32)
+        deleted = view.deleted
+        k1 = self.k1
+        for word in words:
+            acc = np.zeros(n, dtype=np.float32)
+            for t in word.terms:
+                ids, tf = view.postings(t.field, t.token)
+                if ids.size:
+                    acc[ids] += (t.weight * tf) * view.norm(t.field, self.b_for(t.field))[ids]
+            if deleted.size:
+                acc[deleted] = 0.0
+            hit = np.flatnonzero(acc)
+            if hit.size == 0:
+                continue
+            idf = _idf_bm25(view.doccount, int(hit.size))
+            s = acc[hit]
+            scores[hit] += (word.weight * idf) * s * (k1 + 1.0) / (k1 + s)
+        return scores
+
+    def whoosh(self) -> Any:
+        from whoosh import scoring
+
+        per_field = {f"{f}_B": v for f, v in self.field_b.items()}
+        return scoring.BM25F(B=self.b, K1=self.k1, **per_field)
+
+
+class BM25Sum(BM25F):
+    """BM25 per field, summed over fields (what Whoosh's ``BM25F`` and Lucene's
+    ``most_fields`` compute): each (field, word) saturates and gets its own idf."""
+
+    name = "bm25"
+
+    def score(self, view: CollectionView, words: Sequence[QueryWord]) -> FloatArray:
+        n = view.doccount_all
+        scores = np.zeros(n, dtype=np.float32)
+        k1 = self.k1
+        for word in words:
+            for t in word.terms:
+                ids, tf = view.postings(t.field, t.token)
+                if not ids.size:
+                    continue
+                idf = _idf_bm25(view.doccount, int(ids.size))
+                inv = view.norm(t.field, self.b_for(t.field))[ids]
+                scores[ids] += (word.weight * t.weight * idf) * tf * (k1 + 1.0) / (tf + k1 / inv)
+        if view.deleted.size:
+            scores[view.deleted] = 0.0
+        return scores
+
+
+class TfIdf(Scorer):
+    """Whoosh's TF-IDF (``tf * (log(N / (df + 1)) + 1)``) per (field, word), weighted and
+    summed: no length normalization, no saturation. A comparison point."""
+
+    name = "tfidf"
+
+    def score(self, view: CollectionView, words: Sequence[QueryWord]) -> FloatArray:
+        n = view.doccount_all
+        scores = np.zeros(n, dtype=np.float32)
+        for word in words:
+            for t in word.terms:
+                ids, tf = view.postings(t.field, t.token)
+                if ids.size:
+                    idf = math.log(view.doccount / (ids.size + 1)) + 1.0
+                    scores[ids] += (word.weight * t.weight * idf) * tf
+        if view.deleted.size:
+            scores[view.deleted] = 0.0
+        return scores
+
+    def whoosh(self) -> Any:
+        from whoosh import scoring
+
+        return scoring.TF_IDF()
+
+
+_SCORERS: dict[str, Callable[..., Scorer]] = {
+    "bm25f": BM25F,
+    "bm25": BM25Sum,
+    "tfidf": TfIdf,
+}
+_DESCRIPTIONS = {
+    "bm25f": "BM25F: field frequencies weighted and combined before saturation (k1, b, <field>_b)",
+    "bm25": "BM25 per field, summed over fields (Whoosh BM25F, Lucene most_fields)",
+    "tfidf": "Whoosh-style TF-IDF, summed over fields (comparison)",
+}
+
+
+def register_scorer(name: str, factory: Callable[..., Scorer], description: str = "") -> None:
+    """Register ``factory(**params) -> Scorer`` under ``name``."""
+    _SCORERS[name] = factory
+    _DESCRIPTIONS[name] = description
+
+
+def scorer_names() -> dict[str, str]:
+    """Registered scorer names and a one-line description of each."""
+    return {name: _DESCRIPTIONS.get(name, "") for name in sorted(_SCORERS)}
+
+
+@dataclass(frozen=True)
+class ScorerSpec:
+    """A scorer by registry name and parameters (JSON/TOML friendly)."""
+
+    name: str = "bm25f"
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def build(self) -> Scorer:
+        return build_scorer(self.name, **dict(self.params))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "params": dict(self.params)}
+
+
+def build_scorer(name: str = "bm25f", **params: Any) -> Scorer:
+    """A scorer from the registry. Unknown names and parameters raise
+    :class:`~newsearch.errors.ConfigError` listing the valid ones.
+
+    >>> build_scorer("bm25f", k1=1.5, b=0.6, title_b=0.3)
+    BM25F(k1=1.5, b=0.6, title_b=0.3)
+    """
+    try:
+        factory = _SCORERS[name]
+    except KeyError:
+        raise UnknownComponentError("scorer", name, list(_SCORERS)) from None
+    try:
+        return factory(**params)
+    except TypeError as exc:
+        raise ConfigError(f"scorer {name!r}: {exc}") from None

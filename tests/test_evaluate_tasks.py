@@ -1,0 +1,269 @@
+"""Task loaders on a small data directory shaped like ../shared/datasets (built from the
+bundled fixture), and a two-setup experiment end to end."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from pathlib import Path
+
+import orjson
+import pytest
+
+pytest.importorskip("ir_measures")
+pytest.importorskip("scipy")
+
+from newsearch.errors import ConfigError, UnknownComponentError
+from newsearch.evaluate import Experiment, Setup, Task, load_task, task_names
+from newsearch.evaluate.config import load_config, parse_config, run_config, update_docs
+
+DATA = Path(__file__).parent / "data"
+FIXTURE = DATA / "ant" / "fixture_articles.jsonl"
+PAIRS = DATA / "ant" / "fixture_story_pairs_silver.tsv"
+
+
+def _articles() -> list[dict[str, str]]:
+    return [orjson.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A miniature of ../shared/datasets: the 268-article fixture as the ANT corpus, its 30
+    silver pairs, known-item queries from its titles, a few ARCD-style passages and ANS-style
+    headline pairs (made up here)."""
+    root = tmp_path_factory.mktemp("datasets")
+    arts = _articles()
+    # Two copies of one article under new ids: an exact-body duplicate group.
+    dup = dict(arts[0], id="DUP-1", body_dup_group="g1")
+    arts[0]["body_dup_group"] = "g1"
+    arts.append(dup)
+    ant = root / "ant-multisource"
+    (ant / "data").mkdir(parents=True)
+    with gzip.open(ant / "data" / "antms-000.jsonl.gz", "wt", encoding="utf-8") as f:
+        for a in arts:
+            f.write(json.dumps(a, ensure_ascii=False) + "\n")
+    (ant / "silver").mkdir()
+    rows = list(csv.reader(PAIRS.open(encoding="utf-8"), delimiter="\t"))
+    # a pair below the 0.5 cut, which the task must drop
+    rows.append(["0.310", arts[1]["id"], arts[2]["id"], arts[1]["title"], arts[2]["title"]])
+    # a pair whose partner is the article with an exact-body copy
+    rows.append(["0.900", arts[3]["id"], arts[0]["id"], arts[3]["title"], arts[0]["title"]])
+    with gzip.open(ant / "silver" / "cross_outlet_pairs_1day_cos0.3.tsv.gz", "wt") as f:
+        csv.writer(f, delimiter="\t", lineterminator="\n").writerows(rows)
+    (ant / "sample").mkdir()
+    known = [a for a in arts[:60] if len(a["title"].split()) >= 4][:20]
+    (ant / "sample" / "known_item_title_queries.tsv").write_text(
+        "".join(f"KI{i:04d}\t{a['title']}\n" for i, a in enumerate(known)), encoding="utf-8"
+    )
+    (ant / "sample" / "known_item_title_qrels.trec").write_text(
+        "".join(f"KI{i:04d} 0 {a['id']} 1\n" for i, a in enumerate(known)), encoding="utf-8"
+    )
+    arcd = root / "arcd" / "derived"
+    arcd.mkdir(parents=True)
+    passages = {
+        "arcd-000-00": ("نهر النيل", "نهر النيل أطول أنهار العالم ويمر بمصر والسودان"),
+        "arcd-000-01": ("نهر النيل", "ينبع النيل من بحيرة فكتوريا في أوغندا"),
+        "arcd-001-00": ("القاهرة", "القاهرة عاصمة مصر وأكبر مدنها"),
+    }
+    (arcd / "corpus.jsonl").write_text(
+        "".join(
+            json.dumps({"id": i, "title": t, "body": b}, ensure_ascii=False) + "\n"
+            for i, (t, b) in passages.items()
+        ),
+        encoding="utf-8",
+    )
+    queries = [("q1", "ما هو أطول نهر في العالم؟"), ("q2", "ما هي عاصمة مصر؟")]
+    (arcd / "queries.jsonl").write_text(
+        "".join(
+            json.dumps({"id": q, "query": t, "answers": [], "split": "train"}, ensure_ascii=False)
+            + "\n"
+            for q, t in queries
+        ),
+        encoding="utf-8",
+    )
+    (arcd / "qrels.trec").write_text(
+        "q1 0 arcd-000-00 2\nq1 0 arcd-000-01 1\nq2 0 arcd-001-00 2\n", encoding="utf-8"
+    )
+    stance = root / "ans" / "original" / "data" / "stance"
+    stance.mkdir(parents=True)
+    train = [
+        ("ارتفاع أسعار النفط عالميا", "أسعار النفط ترتفع في العالم", "agree"),
+        ("ارتفاع أسعار النفط عالميا", "انخفاض أسعار النفط عالميا", "disagree"),
+        ("فوز الفريق في المباراة النهائية", "الفريق يفوز بالنهائي", "agree"),
+        ("افتتاح معرض الكتاب في الرياض", "إغلاق معرض الكتاب", "other"),
+    ]
+    dev = [("الأمطار تغمر شوارع المدينة", "فيضانات في شوارع المدينة بسبب الأمطار", "agree")]
+    for name, rows_ in (("train.csv", train), ("dev.csv", dev)):
+        with (stance / name).open("w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["s1", "s2", "stance"])
+            w.writerows(rows_)
+    return root
+
+
+def test_registered_tasks() -> None:
+    assert task_names() == ["ans-paraphrase", "ant-cross-outlet", "ant-known-item", "arcd"]
+    with pytest.raises(UnknownComponentError, match="arcd"):
+        load_task("nope")
+    with pytest.raises(ConfigError, match="--data"):
+        load_task("arcd", "/nonexistent")
+
+
+def test_arcd_mixes_in_the_news_as_distractors(data_dir: Path) -> None:
+    t = load_task("arcd", data_dir)
+    ids = {d.id for d in t.docs()}
+    assert {"arcd-000-00", "arcd-001-00"} <= ids and len(ids) == 3 + 269
+    assert t.qrels["q1"] == {"arcd-000-00": 2, "arcd-000-01": 1}
+    assert t.fields == ("title", "body") and t.corpus == "arcd+ant"
+
+
+def test_ans_paraphrase(data_dir: Path) -> None:
+    t = load_task("ans-paraphrase", data_dir)
+    docs = {d.title: d.id for d in t.docs()}
+    assert len(t.queries) == 3  # the three agree rewrites
+    q = next(q for q, text in t.queries.items() if text == "أسعار النفط ترتفع في العالم")
+    assert t.qrels[q] == {docs["ارتفاع أسعار النفط عالميا"]: 1}
+    assert t.exclude[q] == {docs["أسعار النفط ترتفع في العالم"]}  # its own headline
+    assert "انخفاض أسعار النفط عالميا" in docs  # the contradiction stays, as a hard negative
+    assert t.fields == ("title",)
+
+
+def test_ant_cross_outlet(data_dir: Path) -> None:
+    t = load_task("ant-cross-outlet", data_dir)
+    arts = _articles()
+    strong = [r for r in csv.DictReader(PAIRS.open(encoding="utf-8"), delimiter="\t")]
+    a, b = strong[0]["id_a"], strong[0]["id_b"]
+    assert b in t.qrels[a] and a in t.qrels[b]
+    assert t.queries[a] == strong[0]["title_a"]
+    assert t.exclude[a] == {a}
+    assert arts[1]["id"] not in t.queries or arts[2]["id"] not in t.qrels[arts[1]["id"]]
+    # the partner with an exact-body copy: both copies are relevant ...
+    assert set(t.qrels[arts[3]["id"]]) >= {arts[0]["id"], "DUP-1"}
+    # ... and from the copy's side, the article and its copy are "its own article"
+    assert t.exclude[arts[0]["id"]] == {arts[0]["id"], "DUP-1"}
+
+
+def test_ant_known_item_searches_the_body_only(data_dir: Path) -> None:
+    t = load_task("ant-known-item", data_dir)
+    assert t.fields == ("body",) and len(t.queries) == 20 and t.corpus == "ant"
+    cross = load_task("ant-cross-outlet", data_dir)
+    assert cross.fingerprint == t.fingerprint  # same corpus, one build for both
+
+
+def test_task_from_files(tmp_path: Path) -> None:
+    (tmp_path / "q.tsv").write_text("a\tنص\n", encoding="utf-8")
+    (tmp_path / "qrels").write_text("a 0 x 1\n", encoding="utf-8")
+    (tmp_path / "c.jsonl").write_text('{"id": "x", "title": "t", "body": "نص"}\n')
+    t = Task.from_files(
+        "mine", corpus=tmp_path / "c.jsonl", queries=tmp_path / "q.tsv", qrels=tmp_path / "qrels"
+    )
+    assert [d.id for d in t.docs()] == ["x"] and t.queries == {"a": "نص"}
+
+
+def test_two_setup_experiment_end_to_end(data_dir: Path, tmp_path: Path) -> None:
+    task = load_task("ant-known-item", data_dir)
+    setups = {
+        "light": Setup(analyzer="light"),
+        "light-tfidf": Setup(analyzer="light", scorer="tfidf"),
+        "exact": Setup(analyzer="exact", k1=0.9),
+    }
+    exp = Experiment(setups, task, baseline="exact", workdir=tmp_path / "w")
+    result = exp.run()
+    light = result.results["light"]
+    # two light setups, one build; a known-item title finds its article near the top
+    assert light.build_key == result.results["light-tfidf"].build_key
+    assert light.build_key != result.results["exact"].build_key
+    assert light.means["RR@10"] > 0.8
+    assert set(light.per_query["nDCG@10"]) == set(task.qrels)
+    assert set(light.comparisons) == set(result.metrics)
+    assert light.latency_ms["p50"] > 0
+    assert "exact" not in result.results["exact"].comparisons
+    md = result.to_markdown()
+    assert "`light`" in md and "vs exact" in md
+    out = tmp_path / "r.json"
+    result.write_json(out)
+    data = orjson.loads(out.read_bytes())
+    assert data["kind"] == "newsearch-bench" and data["task"]["name"] == "ant-known-item"
+    assert data["git"]["commit"] is not None and "machine" in data and "versions" in data
+    assert data["results"]["light"]["per_query"]["RR@10"]
+    again = Experiment(setups, task, baseline="exact", workdir=tmp_path / "w").run()
+    assert again.results["light"].build_cached
+    assert again.results["light"].means == light.means
+
+
+def test_excluded_documents_never_count(data_dir: Path, tmp_path: Path) -> None:
+    task = load_task("ant-cross-outlet", data_dir)
+    res = Experiment({"light": Setup()}, task, workdir=tmp_path / "w", k=20).run()
+    run = res.results["light"].run
+    for qid, ranked in run.items():
+        assert not {d for d, _ in ranked} & task.exclude.get(qid, frozenset())
+        assert len(ranked) <= 20
+
+
+def test_config_grid_and_errors(tmp_path: Path) -> None:
+    cfg = parse_config(
+        {
+            "tasks": "arcd",
+            "baseline": "base",
+            "setups": {
+                "base": {"analyzer": "exact"},
+                "g": {"k1": [0.9, 1.2], "weights": [{"title": 1.0}, {"title": 3.0}]},
+            },
+        }
+    )
+    assert sorted(cfg.setups) == [
+        "base",
+        "g[k1=0.9,weights=title:1.0]",
+        "g[k1=0.9,weights=title:3.0]",
+        "g[k1=1.2,weights=title:1.0]",
+        "g[k1=1.2,weights=title:3.0]",
+    ]
+    assert cfg.setups["g[k1=1.2,weights=title:3.0]"].params == {
+        "k1": 1.2,
+        "weights": {"title": 3.0},
+    }
+    with pytest.raises(ConfigError, match="unknown keys"):
+        parse_config({"tasks": ["arcd"], "setups": {"a": {}}, "taks": 1})
+    with pytest.raises(ConfigError, match="baseline"):
+        parse_config({"tasks": ["arcd"], "setups": {"a": {}}, "baseline": "b"})
+    with pytest.raises(ConfigError, match="setups"):
+        parse_config({"tasks": ["arcd"]})
+    bad = tmp_path / "bad.toml"
+    bad.write_text("tasks = [", encoding="utf-8")
+    with pytest.raises(ConfigError, match="bad.toml"):
+        load_config(bad)
+    with pytest.raises(UnknownComponentError, match="lucene"):
+        Experiment({"x": Setup("no-such-engine")}, load_task_stub())
+
+
+def load_task_stub() -> Task:
+    return Task("t", "c", {"q": "x"}, {"q": {"d": 1}}, load_docs=lambda: iter(()))
+
+
+def test_bench_cli_writes_results_and_docs(data_dir: Path, tmp_path: Path) -> None:
+    from newsearch.cli import main
+
+    toml = tmp_path / "run.toml"
+    toml.write_text(
+        'tasks = ["ant-known-item", "ans-paraphrase"]\nbaseline = "exact"\n'
+        '[setups.exact]\nanalyzer = "exact"\n[setups.light]\nanalyzer = "light"\n',
+        encoding="utf-8",
+    )
+    doc = tmp_path / "bench.md"
+    doc.write_text("# Benchmarks\n\nintro\n", encoding="utf-8")
+    out = tmp_path / "results"
+    rc = main([
+        "bench", str(toml), "--data", str(data_dir), "--out", str(out),
+        "--workdir", str(tmp_path / "w"), "--docs", str(doc), "--quiet",
+    ])  # fmt: skip
+    assert rc == 0
+    assert len(list(out.glob("bench-ant-known-item-*.json"))) == 1
+    assert len(list(out.glob("bench-ans-paraphrase-*.png"))) == 1
+    text = doc.read_text(encoding="utf-8")
+    assert text.startswith("# Benchmarks\n\nintro")
+    assert "<!-- bench:ant-known-item:start -->" in text and "| `light` |" in text
+    # a second run replaces the sections instead of appending them
+    done = run_config(load_config(toml), data_dir=data_dir, out_dir=out, workdir=tmp_path / "w")
+    update_docs(doc, done, img_dir=tmp_path / "img")
+    assert doc.read_text(encoding="utf-8").count("<!-- bench:ans-paraphrase:start -->") == 1
