@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DATA ?= ../shared/datasets
 
-.PHONY: demo test bench-analysis bench-index clean
+.PHONY: demo test peers bench bench-analysis bench-index clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +23,26 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/newsearch demo
 
-test: $(VENV)/.installed-dev
+# The Lucene peer (benchmarks/peers/) needs Debian's Lucene jars and a JDK. Best effort: where
+# they cannot be installed, its tests skip and say why.
+peers:
+	@if [ ! -e /usr/share/java/lucene-core.jar ] && ! ls /usr/share/java/lucene-core-*.jar >/dev/null 2>&1 \
+	   && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  { apt-get install -y -q liblucene8-java || { apt-get update -q && apt-get install -y -q liblucene8-java; }; } >/dev/null 2>&1 \
+	    || echo "note: could not install liblucene8-java; the Lucene peer will be skipped"; \
+	fi
+	@command -v javac >/dev/null || echo "note: no javac; the Lucene peer will be skipped"
+
+test: $(VENV)/.installed-dev peers
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# Ranking benchmark: every setup and peer of benchmarks/dev.toml on the four dev tasks;
+# results in benchmarks/results/, tables and plots in docs/benchmarks.md.
+bench: $(VENV)/.installed-dev peers
+	$(BIN)/newsearch bench benchmarks/dev.toml --data $(DATA) --docs docs/benchmarks.md
 
 bench-analysis: $(VENV)/.installed
 	$(BIN)/python benchmarks/analysis_speed.py --data $(DATA)

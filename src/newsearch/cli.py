@@ -156,6 +156,53 @@ def _cmd_analyzers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_search(args: argparse.Namespace) -> int:
+    import orjson
+
+    from .index import NewsIndex
+    from .search import Searcher
+
+    ix = NewsIndex.open(args.index_dir)
+    filters = {
+        "sources": args.source or (),
+        "categories": args.category or (),
+        "from": args.date_from,
+        "to": args.date_to,
+    }
+    with Searcher(ix, scorer=args.scorer) as s:
+        results = s.search(
+            args.query,
+            limit=args.limit,
+            page=args.page,
+            filters=filters,
+            sort=args.sort,
+            facets=args.facets,
+            date_histogram=args.histogram,
+            mode="advanced" if args.advanced else "simple",
+            operator="and" if args.all_words else "or",
+        )
+    if args.json:
+        sys.stdout.buffer.write(orjson.dumps(results.to_dict(), option=orjson.OPT_INDENT_2))
+        sys.stdout.write("\n")
+        return 0
+    for p in results.problems:
+        print(f"note: {p.message}", file=sys.stderr)
+    print(
+        f"{results.total} results ({results.took_ms:.1f} ms), page {results.page}/{results.pages}"
+    )
+    if results.suggestion:
+        print(f"did you mean: {results.suggestion}")
+    for h in results:
+        date = h.published.date().isoformat() if h.published else "-"
+        print(f"{h.rank:3d}. [{h.source or '-'} {date}] {h.title}  ({h.id}, {h.score:.2f})")
+        for snip in h.snippets:
+            print(f"     {snip}")
+    for name, counts in results.facets.items():
+        if counts:
+            print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     try:
         from .evaluate.config import load_config, run_config, update_docs
@@ -232,6 +279,26 @@ def build_parser() -> argparse.ArgumentParser:
     n = sub.add_parser("analyzers", help="list the registered analyzers")
     n.set_defaults(func=_cmd_analyzers)
 
+    q = sub.add_parser("search", help="search an index")
+    q.add_argument("index_dir")
+    q.add_argument("query", help='search-box text: words, "phrases", -excluded, OR, source:X')
+    q.add_argument("--source", action="append", help="only this source (repeatable)")
+    q.add_argument("--category", action="append", help="only this category (repeatable)")
+    q.add_argument("--from", dest="date_from", help="published on or after YYYY-MM-DD")
+    q.add_argument("--to", dest="date_to", help="published on or before YYYY-MM-DD")
+    q.add_argument(
+        "--sort", default="relevance", choices=["relevance", "newest", "oldest", "recency"]
+    )
+    q.add_argument("--limit", type=int, default=10)
+    q.add_argument("--page", type=int, default=1)
+    q.add_argument("--facets", action="store_true", help="counts by source and category")
+    q.add_argument("--histogram", choices=["day", "month"], help="hits per day or month")
+    q.add_argument("--scorer", default=None, help="registered scorer (default bm25f)")
+    q.add_argument("--all-words", action="store_true", help="require every word")
+    q.add_argument("--advanced", action="store_true", help="Whoosh's full query syntax")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=_cmd_search)
+
     b = sub.add_parser("bench", help="run a ranking benchmark described in a TOML file")
     b.add_argument("config", help="run file, e.g. benchmarks/dev.toml")
     b.add_argument("--data", default="../shared/datasets", help="datasets directory")
@@ -259,6 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NewsearchError as e:
         print(f"newsearch: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into head & co.
+        return 0
     except OSError as e:
         print(f"newsearch: error: {e}", file=sys.stderr)
         return 2

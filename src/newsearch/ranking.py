@@ -64,6 +64,7 @@ class _SegmentPostings:
         self.doccount = segreader.doc_count_all()
         self._lengths: dict[str, FloatArray] = {}
         self._ids: list[str] | None = None
+        self._columns: dict[str, list[Any]] = {}
 
     def lengths(self, field: str, table: FloatArray) -> FloatArray:
         cached = self._lengths.get(field)
@@ -87,6 +88,20 @@ class _SegmentPostings:
                 out[d] = self.reader.doc_field_length(d, field, 0) or 0
         self._lengths[field] = out
         return out
+
+    def column(self, field: str) -> list[Any]:
+        """The raw column values (bytes for ID fields, longs for DATETIME) of every document,
+        cached (segments never change)."""
+        cached = self._columns.get(field)
+        if cached is None:
+            r = self.reader
+            if r.has_column(field):
+                cached = list(r.column_reader(field, translate=False))
+                cached += [None] * (self.doccount - len(cached))
+            else:
+                cached = [None] * self.doccount
+            self._columns[field] = cached
+        return cached
 
     def ids(self, field: str = "id") -> list[str]:
         """The ``id`` of every document of the segment, by docnum."""
@@ -135,6 +150,11 @@ class _SegmentPostings:
         return np.concatenate(ids), np.concatenate(tfs)
 
 
+#: Whoosh stores a missing DATETIME as the largest unsigned long.
+_MISSING_LONG = 2**64 - 1
+#: Whoosh's DATETIME longs count microseconds from ``datetime.min``; this is 1970-01-01.
+_EPOCH_SECONDS = 62_135_596_800.0
+
 _EMPTY_IDS: IntArray = np.zeros(0, dtype=np.int64)
 _EMPTY_TF: FloatArray = np.zeros(0, dtype=np.float32)
 
@@ -173,11 +193,13 @@ _CACHE = _PostingsCache()
 
 
 def _segment_key(segreader: Any) -> str:
+    """A process-wide cache key for a segment's postings. Whoosh names each segment with 16
+    random characters when it is written and never changes its postings afterwards (only its
+    deletions), so the name identifies the postings; an unnamed reader is keyed by identity."""
     seg = segreader.segment() if callable(getattr(segreader, "segment", None)) else None
-    storage = getattr(segreader, "_storage", None)
-    where = getattr(storage, "folder", None) or str(id(storage))
-    name = seg.segment_id() if seg is not None else str(id(segreader))
-    return f"{where}:{name}"
+    if seg is None:
+        return f"reader-{id(segreader)}"
+    return f"{seg.segment_id()}:{segreader.doc_count_all()}"
 
 
 class CollectionView:
@@ -193,6 +215,19 @@ class CollectionView:
         self._table = _length_table()
         self._norms: dict[tuple[str, float], FloatArray] = {}
         self._deleted: IntArray | None = None
+        self._derived: dict[tuple[str, str], Any] = {}
+
+    @property
+    def live(self) -> npt.NDArray[np.bool_]:
+        """True for every document that is not deleted."""
+        key = ("live", "")
+        cached = self._derived.get(key)
+        if cached is None:
+            cached = np.ones(self.doccount_all, dtype=bool)
+            if self.deleted.size:
+                cached[self.deleted] = False
+            self._derived[key] = cached
+        return cached
 
     @property
     def deleted(self) -> IntArray:
@@ -211,6 +246,50 @@ class CollectionView:
             if docnum >= off:
                 return str(seg.ids()[docnum - off])
         raise IndexError(docnum)
+
+    def codes(self, field: str) -> tuple[npt.NDArray[np.int32], list[str]]:
+        """An ID column as integer codes per document and the list of values they index
+        (code -1: no value), for filters and facet counts."""
+        key = ("codes", field)
+        cached = self._derived.get(key)
+        if cached is None:
+            index: dict[Any, int] = {}
+            values: list[str] = []
+            parts = []
+            for seg, _, _ in self.leaves:
+                col = seg.column(field)
+                out = np.empty(len(col), dtype=np.int32)
+                for i, v in enumerate(col):
+                    if not v:
+                        out[i] = -1
+                        continue
+                    code = index.get(v)
+                    if code is None:
+                        code = index[v] = len(values)
+                        values.append(v.decode() if isinstance(v, bytes) else str(v))
+                    out[i] = code
+                parts.append(out)
+            cached = (np.concatenate(parts) if parts else np.zeros(0, np.int32), values)
+            self._derived[key] = cached
+        return cached
+
+    def timestamps(self, field: str = "published") -> npt.NDArray[np.float64]:
+        """A DATETIME column as seconds since 1970 (UTC) per document, NaN where missing."""
+        key = ("time", field)
+        cached = self._derived.get(key)
+        if cached is None:
+            parts = []
+            for seg, _, _ in self.leaves:
+                col = seg.column(field)
+                raw = np.array(
+                    [v if isinstance(v, int) else _MISSING_LONG for v in col], dtype=np.uint64
+                )
+                secs = raw.astype(np.float64) / 1e6 - _EPOCH_SECONDS
+                secs[raw == _MISSING_LONG] = np.nan
+                parts.append(secs)
+            cached = np.concatenate(parts) if parts else np.zeros(0, np.float64)
+            self._derived[key] = cached
+        return cached
 
     def lengths(self, field: str) -> FloatArray:
         parts = [seg.lengths(field, self._table) for seg, _, _ in self.leaves]

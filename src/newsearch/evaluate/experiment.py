@@ -376,9 +376,13 @@ class Experiment:
         marker = where / "newsearch-build.json"
         if self.reuse_builds and marker.exists() and hasattr(engine, "open"):
             info = orjson.loads(marker.read_bytes())
-            engine.open(where / "index")
-            self._say(f"  reusing build {key} ({info['seconds']:.1f} s when built)")
-            return engine, float(info["seconds"]), True
+            try:
+                engine.open(where / "index")
+            except Exception as exc:  # a build from an older version: make it again
+                self._say(f"  cannot reuse build {key} ({exc}); rebuilding")
+            else:
+                self._say(f"  reusing build {key} ({info['seconds']:.1f} s when built)")
+                return engine, float(info["seconds"]), True
         self._say(f"  building {key} ...")
         where.mkdir(parents=True, exist_ok=True)
         marker.unlink(missing_ok=True)

@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from .engines import Doc, EngineUnavailable, SearchOutput, register_engine, timed_loop
 
 __all__ = ["NewsearchEngine", "register_builtin_engines"]
@@ -228,8 +230,18 @@ class Bm25sEngine:
         self._ids = [d.id for d in docs]
         model = bm25s.BM25()
         model.index(self._tok(texts), show_progress=False)
+        seconds = time.perf_counter() - t0
         self._model = model
-        return time.perf_counter() - t0
+        where = _fresh(workdir)
+        model.save(str(where))
+        (where / "ids.json").write_bytes(orjson.dumps(self._ids))
+        return seconds
+
+    def open(self, workdir: Path) -> None:
+        import bm25s
+
+        self._model = bm25s.BM25.load(str(workdir))
+        self._ids = orjson.loads((workdir / "ids.json").read_bytes())
 
     def search_all(
         self,
@@ -299,6 +311,11 @@ class TantivyEngine:
         ix.reload()
         self._ix = ix
         return time.perf_counter() - t0
+
+    def open(self, workdir: Path) -> None:
+        import tantivy
+
+        self._ix = tantivy.Index.open(str(workdir))
 
     def search_all(
         self,

@@ -1,0 +1,125 @@
+"""Snippets cut from the original text with the matched words marked.
+
+A document's text is analyzed again with the index's analyzer, which reports each token's
+offsets in the *original* text (diacritics, tatweel, punctuation and Latin untouched) and its
+index form. A token whose index form is one of the query's terms is marked whole: the
+tokenizer's word includes its clitics, so the query الحكومة marks والحكومة. Text outside the
+marks is HTML-escaped; the marks are the only markup.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["MARK", "Snippet", "highlight", "snippet"]
+
+#: Default opening and closing marks.
+MARK = ("<mark>", "</mark>")
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """A fragment of a field: ``html`` has the marks, ``text`` is the plain fragment,
+    ``matches`` the number of marked words."""
+
+    html: str
+    text: str
+    matches: int
+
+
+def _matches(text: str, terms: Collection[str], analyzer: Any) -> list[tuple[int, int, str]]:
+    if not text or not terms:
+        return []
+    out = []
+    for t in analyzer(text, chars=True, mode="index"):
+        if t.text in terms:
+            out.append((t.startchar, t.endchar, t.text))
+    return out
+
+
+def _render(
+    text: str, a: int, b: int, spans: list[tuple[int, int, str]], mark: tuple[str, str]
+) -> str:
+    parts = []
+    pos = a
+    for s, e, _ in spans:
+        if s < a or e > b:
+            continue
+        parts.append(html.escape(text[pos:s], quote=False))
+        parts.append(mark[0] + html.escape(text[s:e], quote=False) + mark[1])
+        pos = e
+    parts.append(html.escape(text[pos:b], quote=False))
+    return "".join(parts)
+
+
+def highlight(
+    text: str, terms: Collection[str], analyzer: Any, mark: tuple[str, str] = MARK
+) -> Snippet:
+    """All of ``text`` with every matched word marked (for titles)."""
+    spans = _matches(text, terms, analyzer)
+    return Snippet(_render(text, 0, len(text), spans, mark), text, len(spans))
+
+
+def _snap_left(text: str, i: int) -> int:
+    """Move ``i`` back to the start of the word it falls in."""
+    while 0 < i < len(text) and not text[i - 1].isspace():
+        i -= 1
+    return i
+
+
+def _snap_right(text: str, i: int) -> int:
+    """Move ``i`` forward to the end of the word it falls in."""
+    while 0 < i < len(text) and not text[i].isspace():
+        i += 1
+    return i
+
+
+def snippet(
+    text: str,
+    terms: Collection[str],
+    analyzer: Any,
+    *,
+    max_chars: int = 240,
+    mark: tuple[str, str] = MARK,
+) -> Snippet:
+    """The ``max_chars`` (about) of ``text`` with the most distinct matched words, cut at
+    word boundaries, ``…`` where cut, matches marked. Without matches: the opening."""
+    if not text:
+        return Snippet("", "", 0)
+    spans = _matches(text, terms, analyzer)
+    if not spans:
+        a, b = 0, _snap_right(text, min(len(text), max_chars))
+        if b - a > max_chars * 1.5:  # one enormous "word": cut it anyway
+            b = max_chars
+    else:
+        # The window of matches with the most distinct terms (then the most matches) that
+        # fits in max_chars; ties go to the earliest.
+        best = (0, 0, 0, 0)  # (distinct, count, -start, index)
+        j = 0
+        for i in range(len(spans)):
+            if j < i:
+                j = i
+            while j + 1 < len(spans) and spans[j + 1][1] - spans[i][0] <= max_chars:
+                j += 1
+            window = spans[i : j + 1]
+            key = (len({t for _, _, t in window}), len(window), -spans[i][0], i)
+            if key[:3] > best[:3]:
+                best = key
+        i = best[3]
+        first = spans[i][0]
+        last_end = max(e for s, e, _ in spans if s >= first and e - first <= max_chars)
+        room = max_chars - (last_end - first)
+        a = _snap_left(text, max(0, first - room // 3))
+        b = _snap_right(text, min(len(text), last_end + (room - (first - a))))
+        if b - a > max_chars * 1.5:
+            b = last_end
+    body = _render(text, a, b, spans, mark)
+    plain = text[a:b]
+    prefix = ELLIPSIS if a > 0 else ""
+    suffix = ELLIPSIS if b < len(text) else ""
+    count = sum(1 for s, e, _ in spans if s >= a and e <= b)
+    return Snippet(prefix + body.strip() + suffix, prefix + plain.strip() + suffix, count)

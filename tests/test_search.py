@@ -1,0 +1,270 @@
+"""Search end to end on the bundled fixture and the seed article: ranking, query handling,
+filters, sorting, paging, facets, suggestions, variants and highlighted snippets."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+
+from newsearch.errors import ConfigError
+from newsearch.index import NewsIndex
+from newsearch.search import MAX_PAGE_SIZE, Filters, Searcher
+
+DATA = Path(__file__).parent / "data"
+FIXTURE = DATA / "ant" / "fixture_articles.jsonl"
+SEED = (DATA / "seed" / "scraped_article_ar.txt").read_text(encoding="utf-8")
+ARTICLES = [orjson.loads(x) for x in FIXTURE.read_text(encoding="utf-8").splitlines()]
+MARK = re.compile(r"<mark>(.*?)</mark>")
+
+
+@pytest.fixture(scope="module")
+def ix(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
+    index = NewsIndex.create(tmp_path_factory.mktemp("search") / "ix")
+    index.ingest(FIXTURE, progress=False, workers=1)
+    title, _, body = SEED.partition("\n")
+    index.add(
+        {"id": "seed", "title": title, "body": body, "source": "albawaba",
+         "category": "internationalNews", "published": "2024-11-29T10:00:00Z",
+         "url": "https://example.org/seed"}
+    )  # fmt: skip
+    index.add(
+        {"id": "diacritized", "title": "الحُكُومَةُ تُعْلِنُ خُطَّةً جَدِيدَةً",
+         "body": "أَعْلَنَتِ الحُكُومَةُ، اليَوْمَ، عَنْ خُطَّةٍ <جديدة> & \"شاملة\" للإصلاح.",
+         "source": "test", "published": "2018-01-01"}
+    )  # fmt: skip
+    index.commit()
+    return index
+
+
+@pytest.fixture(scope="module")
+def s(ix: NewsIndex) -> Searcher:
+    return Searcher(ix)
+
+
+def test_known_titles_find_their_article(s: Searcher) -> None:
+    picked = [a for a in ARTICLES if len(a["title"].split()) >= 5][:30]
+    firsts = [s.search(a["title"], limit=1).hits[0].id for a in picked]
+    assert sum(f == a["id"] for f, a in zip(firsts, picked, strict=True)) >= 28
+
+
+def test_hit_fields_and_json(s: Searcher) -> None:
+    a = next(a for a in ARTICLES[10:] if '"' not in a["title"] and len(a["title"].split()) > 4)
+    r = s.search(a["title"], limit=3)
+    h = r.hits[0]
+    assert (h.id, h.title, h.source, h.url, h.category) == (
+        a["id"], a["title"], a["source"], a["url"], a["category"]
+    )  # fmt: skip
+    assert h.published == datetime.fromisoformat(a["published"].replace("Z", "+00:00"))
+    assert h.rank == 1 and h.score > r.hits[1].score > 0
+    data = orjson.loads(r.to_json())
+    assert data["hits"][0]["id"] == a["id"] and data["total"] == r.total > 0
+    assert data["took_ms"] > 0
+
+
+def test_query_forms_find_the_same_articles(s: Searcher) -> None:
+    """Without hamza, ه for ة, Arabic-Indic digits, with/without ال or a clitic."""
+    pairs = [
+        ("الحكومة", "الحكومه"),
+        ("أعلنت", "اعلنت"),
+        ("الحكومة", "والحكومة"),
+        ("الحكومة", "حكومة"),
+        ("الحكومة", "بالحكومة"),
+        ("2018", "٢٠١٨"),
+    ]
+    for a, b in pairs:
+        ra, rb = s.search(a, limit=50), s.search(b, limit=50)
+        assert ra.total > 0 and {h.id for h in ra} == {h.id for h in rb}, (a, b)
+
+
+def test_name_variants_find_each_other_and_exact_spelling_ranks_first(s: Searcher) -> None:
+    # The seed spells the Korean capital بيونج يانج; the fixture has بيونغ يانغ.
+    with_g = {h.id for h in s.search("بيونغ يانغ", limit=100)}
+    assert "seed" in with_g
+    exact = s.search("بيونج يانج", limit=5, variants=False)
+    assert [h.id for h in exact] == ["seed"]
+    # كيم جونج أون (seed) and كيم جونغ أون (fixture) find each other.
+    both = s.search("كيم جونج أون", limit=100)
+    assert "seed" in {h.id for h in both}
+    assert any("جونغ" in h.title for h in both if h.id != "seed") or both.total > 1
+    # no variants: the other spelling is not found
+    plain = {h.id for h in s.search("جونج", limit=100, variants=False)}
+    assert plain == {"seed"}
+
+
+def test_variant_weight_keeps_typed_spelling_first() -> None:
+    ix = NewsIndex.in_memory()
+    ix.add({"id": "a", "title": "ترامب يلتقي الزعيم", "body": "زيارة ترامب اليوم"})
+    ix.add({"id": "b", "title": "ترمب يلتقي الزعيم", "body": "زيارة ترمب اليوم"})
+    for i in range(5):
+        ix.add({"id": f"x{i}", "title": f"خبر رقم {i}", "body": "نص عادي"})
+    ix.commit()
+    with Searcher(ix) as s:
+        assert [h.id for h in s.search("ترامب")] == ["a", "b"]
+        assert [h.id for h in s.search("ترمب")] == ["b", "a"]
+        assert [h.id for h in s.search("ترمب", variants=False)] == ["b"]
+
+
+def test_highlights_mark_whole_words_in_the_original_text(s: Searcher) -> None:
+    r = s.search("الحكومة خطة", limit=5)
+    h = next(h for h in r if h.id == "diacritized")
+    assert MARK.findall(h.title_html) == ["الحُكُومَةُ", "خُطَّةً"]
+    snip = h.snippets[0]
+    assert "<mark>الحُكُومَةُ</mark>" in snip and "<mark>خُطَّةٍ</mark>" in snip
+    # HTML outside the marks is escaped, the text itself intact
+    assert "&lt;جديدة&gt; &amp;" in snip and "<جديدة>" not in snip
+    plain = html.unescape(MARK.sub(r"\1", snip))
+    assert plain in 'أَعْلَنَتِ الحُكُومَةُ، اليَوْمَ، عَنْ خُطَّةٍ <جديدة> & "شاملة" للإصلاح.'
+
+
+def test_highlight_marks_clitic_words_on_the_seed(s: Searcher) -> None:
+    r = s.search("العلاقات الكورية", limit=3, filters={"source": "albawaba"})
+    h = r.hits[0]
+    assert h.id == "seed"
+    marked = {m for snip in h.snippets for m in MARK.findall(snip)}
+    # والعلاقات / العلاقات / علاقاتنا are marked whole, with their clitics
+    assert marked & {"العلاقات", "والعلاقات", "علاقاتنا", "الكورية", "الكوري"}
+    for m in marked:
+        assert m in SEED  # cut from the original, never from the normalized text
+
+
+def test_snippet_without_match_is_the_opening_cut_at_a_word(s: Searcher) -> None:
+    r = s.search("source:albawaba", limit=1)
+    snip = r.hits[0].snippets[0]
+    assert snip.endswith("…") and "<mark>" not in snip
+    assert SEED.partition("\n")[2].strip().startswith(html.unescape(snip[:-1]).strip()[:40])
+
+
+def test_filters_sort_and_paging(s: Searcher) -> None:
+    everything = s.search("الرئيس", limit=100)
+    bbc = s.search("الرئيس", filters={"source": "BBC"}, limit=100)
+    assert 0 < bbc.total < everything.total
+    assert {h.source for h in bbc} == {"BBC"}
+    assert s.search("الرئيس source:BBC", limit=100).total == bbc.total
+    both = s.search("الرئيس", filters=Filters(sources=("BBC", "CNN")), limit=100)
+    assert {h.source for h in both} == {"BBC", "CNN"}
+    may = s.search("الرئيس", filters={"from": "2018-05-01", "to": "2018-05-31"}, limit=100)
+    assert may.total and all(
+        datetime(2018, 5, 1, tzinfo=UTC) <= h.published <= datetime(2018, 6, 1, tzinfo=UTC)
+        for h in may if h.published
+    )  # fmt: skip
+    newest = s.search("الرئيس", sort="newest", limit=20)
+    dates = [h.published for h in newest]
+    assert dates == sorted(dates, reverse=True)
+    oldest = s.search("الرئيس", sort="oldest", limit=20)
+    assert [h.published for h in oldest] == sorted(h.published for h in oldest)
+    p1 = s.search("الرئيس", limit=5, page=1)
+    p2 = s.search("الرئيس", limit=5, page=2)
+    assert p1.total == p2.total and not {h.id for h in p1} & {h.id for h in p2}
+    assert [h.rank for h in p2] == [6, 7, 8, 9, 10]
+    assert s.search("الرئيس", limit=10_000).page_size == MAX_PAGE_SIZE
+    assert s.search("الرئيس", page=10_000).hits == []
+
+
+def test_recency_blend_prefers_fresh_articles(s: Searcher) -> None:
+    rel = s.search("كوريا الشمالية", limit=10)
+    rec = s.search("كوريا الشمالية", sort="recency", limit=10, half_life_days=1)
+    assert rec.hits[0].id == "seed"  # 2024: far newer than the 2018 fixture
+    assert {h.id for h in rec} != {h.id for h in rel} or rec.hits[0].id != rel.hits[0].id
+
+
+def test_facets_count_every_hit(s: Searcher) -> None:
+    r = s.search("الرئيس", facets=True, date_histogram="month", limit=5)
+    assert sum(r.facets["source"].values()) == r.total
+    assert sum(r.facets["published"].values()) <= r.total
+    assert all(re.fullmatch(r"\d{4}-\d{2}", k) for k in r.facets["published"])
+    bbc = s.search("الرئيس", filters={"source": "BBC"}, facets=["source"])
+    assert bbc.facets["source"] == {"BBC": bbc.total}
+    with pytest.raises(ConfigError):
+        s.search("x", facets=["author"])
+
+
+def test_phrases_exclusions_and_all_words(s: Searcher) -> None:
+    phrase = s.search('"كوريا الشمالية"', limit=100)
+    loose = s.search("كوريا الشمالية", limit=100)
+    assert 0 < phrase.total <= loose.total
+    without = s.search('كوريا -"كوريا الشمالية"', limit=100)
+    assert not {h.id for h in without} & {h.id for h in phrase}
+    excluded = s.search("كوريا -ترامب", limit=100)
+    assert all("ترامب" not in (h.title + (s.index.get(h.id).body)) for h in excluded)
+    every = s.search("كوريا ترامب", operator="and", limit=100)
+    some = s.search("كوريا ترامب", limit=100)
+    assert 0 < every.total < some.total
+
+
+def test_suggestion_and_fuzzy_fallback(s: Searcher) -> None:
+    r = s.search("الحكومةالمصرية")
+    assert r.total > 0 and r.fuzzy_used
+    typo = s.search("كورياا الشماليه", fuzzy_fallback=False)
+    assert typo.total > 0  # one word is fine
+    none = s.search("الشمالبة", fuzzy_fallback=False)
+    assert none.total == 0 and none.suggestion is not None
+    assert s.search(none.suggestion).total > 0
+    assert s.search("الرئيس").suggestion is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "   ", '"', "OR", "-", "source:", "(((", "*", "title:ترامب", "\x00", "ـــ", "ًٌٍ",
+     "a" * 5000, "؟؟؟", "🙂", "\ud800"],
+)  # fmt: skip
+def test_no_query_ever_raises(s: Searcher, query: str) -> None:
+    r = s.search(query)
+    assert r.total >= 0
+    r2 = s.search(query, mode="advanced")
+    assert r2.total >= 0
+
+
+def test_empty_query_with_filters_lists_newest(s: Searcher) -> None:
+    r = s.search("", filters={"source": "BBC"}, limit=5)
+    assert r.total == sum(1 for a in ARTICLES if a["source"] == "BBC")
+    assert r.sort == "newest"
+    assert s.search("").total == 0
+
+
+def test_advanced_mode(s: Searcher) -> None:
+    r = s.search("title:كوريا AND title:الشمالية", mode="advanced", limit=50)
+    assert r.total > 0 and all("كوريا" in h.title for h in r)
+
+
+def test_bad_arguments(s: Searcher) -> None:
+    with pytest.raises(ConfigError):
+        s.search("x", sort="random")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError):
+        s.search("x", filters={"colour": "red"})
+    with pytest.raises(ConfigError):
+        s.search("x", filters={"from": "yesterday-ish"})
+
+
+def test_deleted_and_updated_articles(tmp_path: Path) -> None:
+    ix = NewsIndex.create(tmp_path / "ix")
+    ix.add({"id": "a", "title": "زلزال في اليابان", "body": "زلزال قوي"})
+    ix.add({"id": "b", "title": "زلزال في تركيا", "body": "زلزال"})
+    ix.commit()
+    with Searcher(ix) as s:
+        assert {h.id for h in s.search("زلزال")} == {"a", "b"}
+    ix.delete("a")
+    ix.upsert({"id": "b", "title": "فيضان في تركيا", "body": "فيضان"})
+    ix.commit()
+    with Searcher(ix) as s:
+        assert s.search("زلزال").total == 0
+        assert [h.id for h in s.search("فيضان")] == ["b"]
+
+
+def test_searcher_refresh(tmp_path: Path) -> None:
+    ix = NewsIndex.create(tmp_path / "ix")
+    ix.add({"id": "a", "title": "زلزال", "body": "زلزال"})
+    ix.commit()
+    s = Searcher(ix)
+    assert s.up_to_date() and s.refresh() is s
+    ix.add({"id": "b", "title": "زلزال ثان", "body": "زلزال"})
+    ix.commit()
+    assert s.search("زلزال").total == 1  # a snapshot
+    s2 = s.refresh()
+    assert s2 is not s and s2.search("زلزال").total == 2
+    s.close()
+    s2.close()
