@@ -267,3 +267,30 @@ def test_bench_cli_writes_results_and_docs(data_dir: Path, tmp_path: Path) -> No
     done = run_config(load_config(toml), data_dir=data_dir, out_dir=out, workdir=tmp_path / "w")
     update_docs(doc, done, img_dir=tmp_path / "img")
     assert doc.read_text(encoding="utf-8").count("<!-- bench:ans-paraphrase:start -->") == 1
+
+
+def test_results_from_two_runs_merge_per_task(data_dir: Path, tmp_path: Path) -> None:
+    from newsearch.evaluate import ExperimentResult
+    from newsearch.evaluate.config import report
+
+    task = load_task("ant-known-item", data_dir)
+    one = Experiment(
+        {"exact": Setup(analyzer="exact"), "light": Setup(analyzer="light")},
+        task, baseline="exact", workdir=tmp_path / "w",
+    ).run()  # fmt: skip
+    two = Experiment(
+        {"exact": Setup(analyzer="exact"), "tfidf": Setup(analyzer="light", scorer="tfidf")},
+        task, baseline="exact", workdir=tmp_path / "w",
+    ).run()  # fmt: skip
+    one.write_json(tmp_path / "1.json")
+    two.write_json(tmp_path / "2.json")
+    back = ExperimentResult.from_dict(orjson.loads((tmp_path / "1.json").read_bytes()))
+    assert back.results["light"].means == one.results["light"].means
+    assert back.to_markdown() == one.to_markdown()
+    done = report([tmp_path / "1.json", tmp_path / "2.json"], out_dir=tmp_path / "out")
+    ((merged, paths),) = done
+    assert set(merged.results) == {"exact", "light", "tfidf"}
+    assert merged.results["tfidf"].comparisons["RR@10"].mean_diff == pytest.approx(
+        two.results["tfidf"].comparisons["RR@10"].mean_diff
+    )
+    assert len(merged.provenance["runs"]) == 2 and paths["json"].exists()

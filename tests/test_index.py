@@ -190,9 +190,10 @@ def test_readers_keep_searching_while_a_writer_commits(tmp_path: Path) -> None:
     ix.ingest([art(str(i), body=f"خبر رقم {i}") for i in range(20)])
     with ix.searcher() as old:
         ix.ingest([art(str(i), body=f"خبر رقم {i}") for i in range(20, 50)])
-        assert old.doc_count() == 20  # the reader's snapshot is untouched
+        assert old.search("خبر", limit=100).total == 20  # the reader's snapshot is untouched
+        assert not old.up_to_date()
         with ix.searcher() as new:
-            assert new.doc_count() == 50
+            assert new.search("خبر", limit=100).total == 50
 
 
 def test_context_manager_commits_or_cancels(tmp_path: Path) -> None:

@@ -116,8 +116,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     import tempfile
     import time
 
-    from whoosh.qparser import MultifieldParser, OrGroup
-
     from .analysis import analyze
     from .index import NewsIndex
 
@@ -129,15 +127,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         took = time.perf_counter() - t0
         print(f"# Indexed {len(ix)} articles from {args.sample} in {took:.1f} s")
         print(f"  ({report.summary()})\n")
-        parser = MultifieldParser(["title", "body"], ix.whoosh.schema, group=OrGroup.factory(0.9))
         with ix.searcher() as s:
             for q in args.query or DEMO_QUERIES:
-                hits = s.search(parser.parse(q), limit=3)
-                print(f"## {q}  ({len(hits)} matching articles)")
-                for h in hits:
-                    date = h.get("published")
-                    when = f"{date:%Y-%m-%d}" if date else "?"
-                    print(f"  {h.score:6.2f}  {when}  {h['source']:<9} {h['title']}")
+                results = s.search(q, limit=3, snippet_chars=140)
+                print(f"## {q}  ({results.total} matching articles, {results.took_ms:.0f} ms)")
+                for h in results:
+                    when = f"{h.published:%Y-%m-%d}" if h.published else "?"
+                    print(f"  {h.score:6.2f}  {when}  {h.source or '-':<9} {h.title}")
+                    if h.snippets:
+                        print(f"          {h.snippets[0]}")
                 print()
     seed = Path(args.seed)
     if seed.exists():
@@ -214,6 +212,16 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.report:
+        from .evaluate.config import report
+
+        done = report(args.report, out_dir=args.out, log=None if args.quiet else stderr_log)
+        for result, _paths in done:
+            print(f"\n## {result.task['name']}\n")
+            print(result.to_markdown())
+        if args.docs:
+            update_docs(args.docs, done)
+        return 0
     config = load_config(args.config)
     done = run_config(
         config,
@@ -312,6 +320,13 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--setup", action="append", help="run only setups matching this regex")
     b.add_argument("--max-queries", type=int, default=None, help="first N queries (smoke run)")
     b.add_argument("--docs", help="also update this Markdown file (e.g. docs/benchmarks.md)")
+    b.add_argument(
+        "--report",
+        nargs="+",
+        metavar="JSON",
+        help="run nothing: merge these result files per task (e.g. slow peers run in a second "
+        "process) and write the tables, plots and --docs from them",
+    )
     b.add_argument("--quiet", action="store_true")
     b.set_defaults(func=_cmd_bench)
     return p

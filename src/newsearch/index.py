@@ -258,9 +258,15 @@ class NewsIndex:
         finally:
             r.close()
 
-    def searcher(self, **kwargs: Any) -> Any:
-        """A Whoosh searcher over the last commit (use it in a ``with`` block)."""
-        return self._ix.searcher(**kwargs)
+    def searcher(self, scorer: Any = None, weights: Mapping[str, float] | None = None) -> Any:
+        """A :class:`~newsearch.search.Searcher` over the last commit (use it in a ``with``
+        block): ``s.search(...)``, ``s.suggest(...)``. ``scorer``: a registered scorer name,
+        :class:`~newsearch.scoring.ScorerSpec` or scorer (default ``bm25f``); ``weights``:
+        field weights over :data:`~newsearch.scoring.DEFAULT_FIELD_WEIGHTS`. For Whoosh's own
+        searcher use ``index.whoosh.searcher()``."""
+        from .search import Searcher
+
+        return Searcher(self, scorer=scorer, weights=weights)
 
     def get(self, article_id: str) -> Article | None:
         """The article with this id as of the last commit, or ``None``."""

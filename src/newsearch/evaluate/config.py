@@ -38,7 +38,7 @@ from .experiment import Experiment, ExperimentResult, Setup, expand_grid
 from .metrics import DEFAULT_METRICS
 from .tasks import DEFAULT_DATA_DIR, load_task
 
-__all__ = ["BenchConfig", "load_config", "run_config", "update_docs"]
+__all__ = ["BenchConfig", "load_config", "report", "run_config", "update_docs"]
 
 _KNOWN = {"tasks", "task", "baseline", "k", "metrics", "setups", "description"}
 
@@ -151,6 +151,46 @@ def run_config(
             log(f"wrote {paths['json']}, {paths['md']}, {paths['png']}")
         done.append((result, paths))
     return done
+
+
+def report(
+    paths: Iterable[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str] = "benchmarks/results",
+    log: Callable[[str], None] | None = None,
+) -> list[tuple[ExperimentResult, dict[str, Path]]]:
+    """Merge run JSONs of the same task (see :meth:`ExperimentResult.merge`) and write the
+    merged JSON, Markdown and plot per task, as :func:`run_config` does."""
+    import orjson
+
+    by_task: dict[str, list[ExperimentResult]] = {}
+    for p in paths:
+        res = ExperimentResult.from_dict(orjson.loads(Path(p).read_bytes()))
+        by_task.setdefault(res.task["name"], []).append(res)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    done = []
+    for name, parts in by_task.items():
+        merged = ExperimentResult.merge(parts)
+        done.append((merged, _write(merged, out, name, log)))
+    return done
+
+
+def _write(
+    result: ExperimentResult, out: Path, name: str, log: Callable[[str], None] | None
+) -> dict[str, Path]:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stem = out / f"bench-{name}-{stamp}"
+    paths = {
+        "json": stem.with_suffix(".json"),
+        "md": stem.with_suffix(".md"),
+        "png": stem.with_suffix(".png"),
+    }
+    result.write_json(paths["json"])
+    paths["md"].write_text(_markdown_page(result, paths), encoding="utf-8")
+    result.plot(paths["png"])
+    if log:
+        log(f"wrote {paths['json']}, {paths['md']}, {paths['png']}")
+    return paths
 
 
 def _markdown_page(result: ExperimentResult, paths: Mapping[str, Path]) -> str:

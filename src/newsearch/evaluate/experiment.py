@@ -213,6 +213,84 @@ class ExperimentResult:
             "results": {n: r.to_dict(per_query) for n, r in self.results.items()},
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ExperimentResult:
+        """Rebuild a result from its JSON (``write_json``), per-query scores included."""
+        results = {}
+        for name, r in data["results"].items():
+            comps = {}
+            for m, c in (r.get("vs_baseline") or {}).items():
+                p = c.get("p_value")
+                comps[m] = Comparison(
+                    c["metric"], c["mean_diff"], float("nan") if p is None else p,
+                    c["wins"], c["losses"], c["ties"],
+                )  # fmt: skip
+            build = r.get("build") or {}
+            results[name] = SetupResult(
+                name=name,
+                setup=Setup.from_dict(r["setup"]),
+                means=dict(r.get("means") or {}),
+                per_query={m: dict(v) for m, v in (r.get("per_query") or {}).items()},
+                comparisons=comps,
+                build_key=build.get("key", ""),
+                build_seconds=build.get("seconds"),
+                build_cached=bool(build.get("cached")),
+                latency_ms=dict(r.get("latency_ms") or {}),
+                search_seconds=float(r.get("search_seconds") or 0.0),
+                skipped=r.get("skipped"),
+            )
+        config = data["config"]
+        return cls(
+            task=dict(data["task"]),
+            metrics=list(config["metrics"]),
+            baseline=config.get("baseline"),
+            k=int(config.get("k", 100)),
+            results=results,
+            started=data["started"],
+            seconds=float(data["seconds"]),
+            provenance={k: data[k] for k in ("git", "machine", "versions", "runs") if k in data},
+        )
+
+    @classmethod
+    def merge(cls, parts: Sequence[ExperimentResult]) -> ExperimentResult:
+        """One result from runs of the same task (e.g. slow peers run in a second process):
+        setups are united (a later run's setup replaces an earlier one of the same name) and
+        every setup is compared again with the baseline, query by query."""
+        if not parts:
+            raise ConfigError("nothing to merge")
+        names = {p.task["name"] for p in parts}
+        if len(names) != 1:
+            raise ConfigError(f"results of different tasks cannot be merged: {sorted(names)}")
+        first = parts[0]
+        results: dict[str, SetupResult] = {}
+        for p in parts:
+            results.update(p.results)
+        merged = cls(
+            task=first.task,
+            metrics=first.metrics,
+            baseline=first.baseline,
+            k=first.k,
+            results=results,
+            started=min(p.started for p in parts),
+            seconds=sum(p.seconds for p in parts),
+            provenance=dict(first.provenance),
+        )
+        merged.provenance["runs"] = [
+            {"started": p.started, "commit": p.provenance.get("git", {}).get("commit"),
+             "setups": sorted(p.results)}
+            for p in parts
+        ]  # fmt: skip
+        base = results.get(first.baseline or "")
+        if base is not None and base.skipped is None:
+            for r in results.values():
+                if r.skipped is None and r.name != first.baseline:
+                    r.comparisons = {
+                        m: paired_test(m, r.per_query[m], base.per_query[m])
+                        for m in merged.metrics
+                        if m in r.per_query and m in base.per_query
+                    }
+        return merged
+
     def write_json(self, path: str | Path) -> None:
         Path(path).write_bytes(
             orjson.dumps(self.to_dict(), option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY)
