@@ -10,6 +10,7 @@ marks is HTML-escaped; the marks are the only markup.
 from __future__ import annotations
 
 import html
+import itertools
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -31,10 +32,45 @@ class Snippet:
     matches: int
 
 
+# Per analyzer: surface word -> its index forms, and index form -> the surface words seen
+# with it. Snippets look at every word of ten stored bodies per search; with these, finding
+# the matching words is two set operations in C plus the analysis of words never seen before.
+_FORMS: dict[int, tuple[dict[str, frozenset[str]], dict[str, set[str]]]] = {}
+_FORMS_MAX = 500_000
+
+
 def _matches(text: str, terms: Collection[str], analyzer: Any) -> list[tuple[int, int, str]]:
     if not text or not terms:
         return []
+    from .analysis import _SPLIT_RE, NewsAnalyzer
+
     out = []
+    if isinstance(analyzer, NewsAnalyzer):
+        forms, surfaces = _FORMS.setdefault(id(analyzer), ({}, {}))
+        if len(forms) > _FORMS_MAX:
+            forms.clear()
+            surfaces.clear()
+        # One C-level split: [separator, word, separator, word, ..., separator].
+        parts = _SPLIT_RE.split(text)
+        words = parts[1::2]
+        unique = set(words)
+        for w in unique.difference(forms):
+            f = forms[w] = frozenset(t.text for t in analyzer(w, mode="index"))
+            for term in f:
+                surfaces.setdefault(term, set()).add(w)
+        found: dict[str, str] = {}
+        for term in terms:
+            for w in unique.intersection(surfaces.get(term, ())):
+                found.setdefault(w, term)
+        if not found:
+            return []
+        ends = list(itertools.accumulate(map(len, parts)))
+        hits = itertools.compress(range(len(words)), map(found.__contains__, words))
+        for i in hits:
+            w = words[i]
+            start = ends[2 * i]  # the word is parts[2i + 1]
+            out.append((start, start + len(w), found[w]))
+        return out
     for t in analyzer(text, chars=True, mode="index"):
         if t.text in terms:
             out.append((t.startchar, t.endchar, t.text))

@@ -92,6 +92,8 @@ class NewsearchEngine:
         from ..scoring import DEFAULT_FIELD_WEIGHTS, build_scorer
 
         params = dict(params or {})
+        if params.pop("api", False):
+            return self._search_api(queries, k, fields, params)
         scorer = build_scorer(
             params.pop("scorer", "bm25f"),
             **params.pop("scorer_params", {}),
@@ -117,6 +119,32 @@ class NewsearchEngine:
                 return [
                     (view.doc_id(int(d)), float(sc)) for d, sc in zip(docs, scores, strict=True)
                 ]
+
+            return timed_loop(queries, search)
+
+    def _search_api(
+        self, queries: Mapping[str, str], k: int, fields: Sequence[str], params: dict[str, Any]
+    ) -> SearchOutput:
+        """The product path: ``index.searcher().search(text)`` with the search-box parser,
+        name variants and everything else a user gets (no highlighting: ids only)."""
+        scorer = params.pop("scorer", None)
+        weights = params.pop("weights", None)
+        if scorer is not None or params.get("k1") is not None:
+            from ..scoring import build_scorer
+
+            scorer = build_scorer(
+                scorer or "bm25f", **{k_: v for k_, v in params.items() if k_ in ("k1", "b")}
+            )
+        options = {k_: v for k_, v in params.items() if k_ in ("variants", "operator")}
+        with self._index.searcher(scorer=scorer, weights=weights) as s:
+            s.search("warm up", limit=1)  # builds the lazy variant tables before timing
+
+            def search(text: str) -> list[tuple[str, float]]:
+                r = s.search(
+                    text, limit=min(k, 100), fields=tuple(fields), highlight=False,
+                    fuzzy_fallback=False, suggest=False, **options,
+                )  # fmt: skip
+                return [(h.id, h.score) for h in r]
 
             return timed_loop(queries, search)
 
