@@ -215,9 +215,7 @@ def main() -> int:
                 }
                 for m, v in per_mode.items()
             }
-        res["ratio_p50"] = {
-            m: res["newsearch"][m]["p50"] / res["whoosh"][m]["p50"] for m in MODES
-        }
+        res["ratio_p50"] = {m: res["newsearch"][m]["p50"] / res["whoosh"][m]["p50"] for m in MODES}
         report["results"][corpus] = res
     report["git"]["src_changed_during_run"] = git_info()["src_sha256"] != git["src_sha256"]
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

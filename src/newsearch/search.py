@@ -48,8 +48,8 @@ MAX_PAGE_SIZE = 100
 MAX_PAGE_DEPTH = 1_000
 #: A query finding fewer hits than this gets a "did you mean" suggestion.
 SUGGEST_BELOW = 3
-#: Weight of a spelling variant relative to the word as typed.
-VARIANT_WEIGHT = 0.6
+#: Weight of a word's spelling variants (scored as a word of their own) relative to the word.
+VARIANT_WEIGHT = 0.4
 #: Default half-life (days) of the recency blend.
 RECENCY_HALF_LIFE_DAYS = 7.0
 #: Weight of freshness against relevance in the recency blend (relevance is scaled to 0..1).
@@ -291,7 +291,12 @@ class Searcher:
     def _words(
         self, texts: Sequence[str], fields: list[tuple[str, float, Any]], variants: bool
     ) -> list[QueryWord]:
+        """One :class:`QueryWord` per query word (its stem in title/body, its exact form in
+        title_exact) and, with ``variants``, one more weaker word per query word holding its
+        spelling variants: a separate word, with its own idf, so that a rare typed spelling
+        (3 articles) is not outranked by a frequent variant's articles."""
         out: list[QueryWord] = []
+        alt: list[QueryWord] = []
         stems: list[list[str]] = []
         for text in texts:
             terms: list[Term] = []
@@ -299,13 +304,15 @@ class Searcher:
                 terms.extend(Term(name, t.text, w) for t in analyzer(text, mode="query"))
             if not terms:
                 continue  # a stop word
-            if variants:
-                terms.extend(self._variant_terms(terms))
             stems.append([t.token for t in terms if t.field in ("title", "body")][:1])
             out.append(QueryWord(tuple(dict.fromkeys(terms)), 1.0, text))
+            if variants:
+                extra = self._variant_terms(terms)
+                if extra:
+                    alt.append(QueryWord(tuple(dict.fromkeys(extra)), VARIANT_WEIGHT, text))
         if variants and len(out) > 1:
-            out = self._joined_variants(out, stems, fields)
-        return out
+            alt += self._joined_variants(stems, fields)
+        return out + alt
 
     def _variant_index(self) -> Any:
         from .variants import VariantIndex
@@ -315,9 +322,8 @@ class Searcher:
         return self._variants
 
     def _variant_terms(self, terms: list[Term]) -> list[Term]:
-        """Spelling variants of the stemmed terms, at :data:`VARIANT_WEIGHT`; and, for a word
-        the index does not know, its two halves when both are known (a name written joined
-        here and split in the index)."""
+        """Spelling variants of the stemmed terms; and, for a word the index does not know,
+        its two halves when both are known (a name written joined here, split there)."""
         vi = self._variant_index()
         extra: list[Term] = []
         reader = self.view.reader
@@ -325,39 +331,32 @@ class Searcher:
             if t.field not in ("title", "body"):
                 continue
             for v in vi.variants(t.token):
-                extra.append(Term(t.field, v, t.weight * VARIANT_WEIGHT))
+                extra.append(Term(t.field, v, t.weight))
             tok = t.token
             if len(tok) >= 6 and reader.doc_frequency(t.field, tok) == 0:
                 for i in range(3, len(tok) - 2):
                     left, right = tok[:i], tok[i:]
                     if reader.doc_frequency(t.field, left) and reader.doc_frequency(t.field, right):
-                        w = t.weight * VARIANT_WEIGHT
-                        extra += [Term(t.field, left, w), Term(t.field, right, w)]
+                        extra += [Term(t.field, left, t.weight), Term(t.field, right, t.weight)]
                         break
         return extra
 
     def _joined_variants(
-        self, words: list[QueryWord], stems: list[list[str]], fields: list[tuple[str, float, Any]]
+        self, stems: list[list[str]], fields: list[tuple[str, float, Any]]
     ) -> list[QueryWord]:
         """Two adjacent query words that the index also spells as one word (بيونغ يانغ /
-        بيونغيانغ): the joined spelling is added to both words, at the variant weight."""
+        بيونغيانغ): the joined spelling, as a variant word."""
         vi = self._variant_index()
         weights = {name: w for name, w, _ in fields if name in ("title", "body")}
-        out = list(words)
-        for i in range(len(words) - 1):
+        out = []
+        for i in range(len(stems) - 1):
             a, b = stems[i], stems[i + 1]
             if not a or not b:
                 continue
             joined = vi.joined([a[0], b[0]])
-            if not joined:
-                continue
-            extra = tuple(
-                Term(f, j, w * VARIANT_WEIGHT) for j in joined for f, w in weights.items()
-            )
-            for k in (i, i + 1):
-                out[k] = QueryWord(
-                    tuple(dict.fromkeys(out[k].terms + extra)), out[k].weight, out[k].text
-                )
+            if joined:
+                terms = tuple(Term(f, j, w) for j in joined for f, w in weights.items())
+                out.append(QueryWord(terms, VARIANT_WEIGHT, f"{a[0]}{b[0]}"))
         return out
 
     # -- masks
