@@ -120,6 +120,11 @@ def run_config(
         if not patterns or n == config.baseline or any(p.search(n) for p in patterns)
     }
     tasks = [t for t in config.tasks if not only_tasks or t in set(only_tasks)]
+    from .provenance import git_info, machine, package_versions
+
+    # Recorded once: the code a process runs is the code it loaded at its start, whatever is
+    # committed while it runs.
+    provenance = {"git": git_info(), "machine": machine(), "versions": package_versions()}
     done = []
     for name in tasks:
         task = load_task(name, data_dir)
@@ -135,8 +140,11 @@ def run_config(
             k=config.k,
             workdir=None if workdir is None else Path(workdir),
             log=log,
+            provenance=provenance,
         )
         result = exp.run()
+        changed = git_info()["src_sha256"] != provenance["git"]["src_sha256"]
+        result.provenance["git"] = {**provenance["git"], "src_changed_during_run": changed}
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         stem = out / f"bench-{name}-{stamp}"
         paths = {

@@ -401,6 +401,7 @@ class Experiment:
         workdir: str | Path | None = None,
         reuse_builds: bool = True,
         log: Callable[[str], None] | None = None,
+        provenance: Mapping[str, Any] | None = None,
     ) -> None:
         if not setups:
             raise ConfigError("an experiment needs at least one setup")
@@ -421,6 +422,9 @@ class Experiment:
         self.workdir = Path(workdir)
         self.reuse_builds = reuse_builds
         self.log = log
+        # Git state and machine as of when the code was loaded (a caller running several
+        # experiments in one process passes what it recorded at its start).
+        self.provenance = dict(provenance) if provenance is not None else None
 
     def _say(self, msg: str) -> None:
         if self.log is not None:
@@ -474,7 +478,11 @@ class Experiment:
 
         started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         t_start = time.perf_counter()
-        provenance = {"git": git_info(), "machine": machine(), "versions": package_versions()}
+        provenance = self.provenance or {
+            "git": git_info(),
+            "machine": machine(),
+            "versions": package_versions(),
+        }
         self.workdir.mkdir(parents=True, exist_ok=True)
         task = self.task
         self._say(f"task {task.name}: {len(task.queries)} queries")
