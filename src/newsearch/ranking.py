@@ -30,6 +30,8 @@ IntArray = npt.NDArray[np.int64]
 
 #: Postings kept in memory per process (ids + frequencies, ~12 bytes each): ~240 MB at most.
 MAX_CACHED_POSTINGS = 20_000_000
+#: Terms whose joined postings a snapshot keeps.
+_JOINED_MAX = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +218,9 @@ class CollectionView:
         self._norms: dict[tuple[str, float], FloatArray] = {}
         self._deleted: IntArray | None = None
         self._derived: dict[tuple[str, str], Any] = {}
+        # Postings joined over the segments, per snapshot (the per-segment arrays are cached
+        # process-wide; joining 13 segments' arrays per term was a third of a search's time).
+        self._joined: dict[tuple[str, str], tuple[IntArray, FloatArray]] = {}
 
     @property
     def live(self) -> npt.NDArray[np.bool_]:
@@ -312,6 +317,16 @@ class CollectionView:
 
     def postings(self, field: str, token: str) -> tuple[IntArray, FloatArray]:
         """(global docnums, term frequencies) of ``token`` in ``field``."""
+        key = (field, token)
+        hit = self._joined.get(key)
+        if hit is None:
+            hit = self._postings(field, token)
+            if len(self._joined) >= _JOINED_MAX:
+                self._joined.clear()  # a long-lived searcher: start over rather than grow
+            self._joined[key] = hit
+        return hit
+
+    def _postings(self, field: str, token: str) -> tuple[IntArray, FloatArray]:
         ids_parts = []
         tf_parts = []
         for seg, off, segkey in self.leaves:

@@ -110,21 +110,29 @@ class BM25F(Scorer):
     def score(self, view: CollectionView, words: Sequence[QueryWord]) -> FloatArray:
         n = view.doccount_all
         scores = np.zeros(n, dtype=np.float32)
-        deleted = view.deleted
+        acc = np.zeros(n, dtype=np.float32)  # reused: only touched entries are reset
+        live = view.live if view.deleted.size else None
         k1 = self.k1
         for word in words:
-            acc = np.zeros(n, dtype=np.float32)
+            touched = []
             for t in word.terms:
                 ids, tf = view.postings(t.field, t.token)
                 if ids.size:
                     acc[ids] += (t.weight * tf) * view.norm(t.field, self.b_for(t.field))[ids]
-            if deleted.size:
-                acc[deleted] = 0.0
-            hit = np.flatnonzero(acc)
-            if hit.size == 0:
+                    touched.append(ids)
+            if not touched:
                 continue
-            idf = _idf_bm25(view.doccount, int(hit.size))
+            # The documents matching the word in any field: a sort of its postings, not a
+            # scan of every document.
+            hit = touched[0] if len(touched) == 1 else np.unique(np.concatenate(touched))
             s = acc[hit]
+            acc[hit] = 0.0
+            if live is not None:
+                keep = live[hit]
+                hit, s = hit[keep], s[keep]
+                if hit.size == 0:
+                    continue
+            idf = _idf_bm25(view.doccount, int(hit.size))
             scores[hit] += (word.weight * idf) * s * (k1 + 1.0) / (k1 + s)
         return scores
 
