@@ -268,3 +268,14 @@ def test_searcher_refresh(tmp_path: Path) -> None:
     assert s2 is not s and s2.search("زلزال").total == 2
     s.close()
     s2.close()
+
+
+def test_a_phrase_next_to_other_words_ranks_higher_but_is_not_required(s: Searcher) -> None:
+    soft = s.search('الرئيس "كوريا الشمالية"', limit=100)
+    required = s.search('"كوريا الشمالية"', limit=100)
+    phrase_ids = {h.id for h in required}
+    assert soft.total > required.total  # articles with الرئيس only are found too
+    top = [h.id for h in soft][:5]
+    assert sum(i in phrase_ids for i in top) >= 3
+    strict = s.search('الرئيس "كوريا الشمالية"', operator="and", limit=100)
+    assert {h.id for h in strict} <= phrase_ids

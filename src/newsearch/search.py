@@ -50,6 +50,8 @@ MAX_PAGE_DEPTH = 1_000
 SUGGEST_BELOW = 3
 #: Weight of a word's spelling variants (scored as a word of their own) relative to the word.
 VARIANT_WEIGHT = 0.4
+#: Score factor of an article containing a quoted phrase (when the phrase is not required).
+PHRASE_BONUS = 1.25
 #: Default half-life (days) of the recency blend.
 RECENCY_HALF_LIFE_DAYS = 7.0
 #: Weight of freshness against relevance in the recency blend (relevance is scaled to 0..1).
@@ -501,9 +503,19 @@ class Searcher:
         for ex in parsed.excluded:
             bad = self._docs_with(ex, fields) if len(ex) == 1 else self._phrase_docs(ex, fields)
             mask = ~bad if mask is None else mask & ~bad
+        # A phrase is required when the query asks for every word, or is nothing but phrases
+        # (the user's whole intent); next to other words, as in Lucene's OR queries, it only
+        # ranks its articles higher: a pasted headline's quoted words are a quotation, and
+        # rarely appear verbatim in the articles that report it (measured: requiring them cost
+        # 0.06 nDCG@10 on the known-item task).
+        phrase_required = parsed.operator == "and" or not parsed.groups
+        phrase_bonus: list[npt.NDArray[np.bool_]] = []
         for ph in parsed.phrases:
             good = self._phrase_docs(ph, fields)
-            mask = good if mask is None else mask & good
+            if phrase_required:
+                mask = good if mask is None else mask & good
+            else:
+                phrase_bonus.append(good)
         if parsed.operator == "and":
             for group in parsed.groups:
                 good = np.zeros(view.doccount_all, dtype=bool)
@@ -523,6 +535,8 @@ class Searcher:
         fuzzy_used = bool(parsed.fuzzy)
         if words:
             scores = use_scorer.score(view, words)
+            for good in phrase_bonus:
+                scores[good] *= PHRASE_BONUS
             matched = (scores > 0) & mask
             if fuzzy_fallback and not matched.any() and not parsed.fuzzy:
                 extra = self._fuzzy_words([w.text for w in words], field_specs)
