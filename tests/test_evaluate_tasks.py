@@ -258,7 +258,7 @@ def test_bench_cli_writes_results_and_docs(data_dir: Path, tmp_path: Path) -> No
         "--workdir", str(tmp_path / "w"), "--docs", str(doc), "--quiet",
     ])  # fmt: skip
     assert rc == 0
-    assert len(list(out.glob("bench-ant-known-item-*.json"))) == 1
+    assert len(list(out.glob("bench-ant-known-item-*.json.gz"))) == 1
     assert len(list(out.glob("bench-ans-paraphrase-*.png"))) == 1
     text = doc.read_text(encoding="utf-8")
     assert text.startswith("# Benchmarks\n\nintro")

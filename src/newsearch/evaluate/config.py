@@ -18,7 +18,7 @@ A run file names tasks and setups; a parameter given as a list expands to one se
     b = 0.75
     weights = { title = 2.0, body = 1.0, title_exact = 0.5 }
 
-For each task, :func:`run_config` writes ``bench-<task>-<time>.json`` (everything, per-query
+For each task, :func:`run_config` writes ``bench-<task>-<time>.json.gz`` (everything, per-query
 scores included), ``.md`` (the table) and ``.png`` (the plot) into ``out_dir``.
 """
 
@@ -145,18 +145,7 @@ def run_config(
         result = exp.run()
         changed = git_info()["src_sha256"] != provenance["git"]["src_sha256"]
         result.provenance["git"] = {**provenance["git"], "src_changed_during_run": changed}
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        stem = out / f"bench-{name}-{stamp}"
-        paths = {
-            "json": stem.with_suffix(".json"),
-            "md": stem.with_suffix(".md"),
-            "png": stem.with_suffix(".png"),
-        }
-        result.write_json(paths["json"])
-        paths["md"].write_text(_markdown_page(result, paths), encoding="utf-8")
-        result.plot(paths["png"])
-        if log:
-            log(f"wrote {paths['json']}, {paths['md']}, {paths['png']}")
+        paths = _write(result, out, name, log)
         done.append((result, paths))
     return done
 
@@ -168,11 +157,9 @@ def report(
 ) -> list[tuple[ExperimentResult, dict[str, Path]]]:
     """Merge run JSONs of the same task (see :meth:`ExperimentResult.merge`) and write the
     merged JSON, Markdown and plot per task, as :func:`run_config` does."""
-    import orjson
-
     by_task: dict[str, list[ExperimentResult]] = {}
     for p in paths:
-        res = ExperimentResult.from_dict(orjson.loads(Path(p).read_bytes()))
+        res = ExperimentResult.read_json(Path(p))
         by_task.setdefault(res.task["name"], []).append(res)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -189,7 +176,7 @@ def _write(
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     stem = out / f"bench-{name}-{stamp}"
     paths = {
-        "json": stem.with_suffix(".json"),
+        "json": stem.with_suffix(".json.gz"),
         "md": stem.with_suffix(".md"),
         "png": stem.with_suffix(".png"),
     }

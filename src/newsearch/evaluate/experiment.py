@@ -292,9 +292,26 @@ class ExperimentResult:
         return merged
 
     def write_json(self, path: str | Path) -> None:
-        Path(path).write_bytes(
-            orjson.dumps(self.to_dict(), option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY)
-        )
+        """Write :meth:`to_dict` as JSON; gzip-compressed when ``path`` ends in ``.gz`` (the
+        per-query scores of a 40-setup grid are ~17 MB of JSON)."""
+        p = Path(path)
+        if p.suffix == ".gz":
+            import gzip
+
+            p.write_bytes(gzip.compress(orjson.dumps(self.to_dict()), mtime=0))
+        else:
+            p.write_bytes(orjson.dumps(self.to_dict(), option=orjson.OPT_INDENT_2))
+
+    @classmethod
+    def read_json(cls, path: str | Path) -> ExperimentResult:
+        """Read a result written by :meth:`write_json` (plain or ``.gz``)."""
+        p = Path(path)
+        raw = p.read_bytes()
+        if p.suffix == ".gz":
+            import gzip
+
+            raw = gzip.decompress(raw)
+        return cls.from_dict(orjson.loads(raw))
 
     def to_markdown(self, metrics: Sequence[str] | None = None) -> str:
         """A table of every setup, best first, with the difference from the baseline and its
