@@ -171,3 +171,21 @@ def test_scorer_registry_rejects_bad_parameters() -> None:
     with pytest.raises(ConfigError):
         build_scorer("tfidf", k1=1.0)
     assert build_scorer("bm25f", title_b=0.2).b_for("title_exact") == 0.2  # type: ignore[attr-defined]
+
+
+def test_recency_scorer_blends_freshness(ix: NewsIndex) -> None:
+    from newsearch.scoring import Recency
+
+    analyzer = ix.whoosh.schema["body"].analyzer
+    with ix.whoosh.searcher() as s:
+        view = CollectionView(s.reader())
+        words = query_words("الرئيس", [("body", 1.0, analyzer)])
+        rel = BM25F().score(view, words)
+        fresh = Recency(half_life_days=1.0, weight=5.0).score(view, words)
+        assert set(np.flatnonzero(fresh)) == set(np.flatnonzero(rel))  # same matches
+        ts = view.timestamps()
+        top_fresh = int(np.argmax(fresh))
+        newest_match = int(np.flatnonzero(rel)[np.nanargmax(ts[np.flatnonzero(rel)])])
+        assert ts[top_fresh] == ts[newest_match]  # a strong freshness weight: newest first
+        assert np.argmax(Recency(weight=0.0).score(view, words)) == np.argmax(rel)
+    assert build_scorer("recency", half_life_days=3, k1=1.0).params()["k1"] == 1.0  # type: ignore[attr-defined]

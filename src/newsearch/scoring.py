@@ -22,6 +22,8 @@ import numpy as np
 from .errors import ConfigError, UnknownComponentError
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
+
     from .ranking import CollectionView, FloatArray, QueryWord
 
 __all__ = [
@@ -29,10 +31,12 @@ __all__ = [
     "DEFAULT_BM25",
     "DEFAULT_FIELD_WEIGHTS",
     "BM25Sum",
+    "Recency",
     "Scorer",
     "ScorerSpec",
     "TfIdf",
     "build_scorer",
+    "recency_blend",
     "register_scorer",
     "scorer_names",
 ]
@@ -191,15 +195,81 @@ class TfIdf(Scorer):
         return scoring.TF_IDF()
 
 
+def recency_blend(
+    view: CollectionView,
+    relevance: FloatArray,
+    docs: npt.NDArray[np.int64],
+    *,
+    half_life_days: float,
+    weight: float,
+    now: float | None = None,
+) -> FloatArray:
+    """``relevance / max + weight * 0.5 ** (age / half_life)`` for ``docs`` (age in days from
+    ``now``, seconds since 1970; default: the newest article of the index, so an archive keeps
+    its order over time; an article with no date counts as very old)."""
+    ts_all = view.timestamps("published")
+    if now is None:
+        finite = ts_all[~np.isnan(ts_all)]
+        now = float(finite.max()) if finite.size else 0.0
+    ts = ts_all[docs]
+    age = np.clip((now - np.nan_to_num(ts, nan=-np.inf)) / 86400.0, 0.0, None)
+    fresh = np.power(0.5, age / max(half_life_days, 1e-6))
+    rel = relevance[docs]
+    top = float(rel.max()) if rel.size else 0.0
+    return ((rel / top if top > 0 else rel) + weight * fresh).astype(np.float32)
+
+
+class Recency(Scorer):
+    """News-aware ranking for "latest news": BM25F relevance (scaled to 0..1 within the
+    query) plus ``weight`` times a freshness that halves every ``half_life_days``. Only
+    documents that match the query are scored."""
+
+    name = "recency"
+
+    def __init__(
+        self,
+        half_life_days: float = 7.0,
+        weight: float = 0.5,
+        now: float | None = None,
+        **bm25f: float,
+    ) -> None:
+        if half_life_days <= 0 or weight < 0:
+            raise ConfigError("recency needs half_life_days > 0 and weight >= 0")
+        self.base = BM25F(**bm25f)
+        self.half_life_days = float(half_life_days)
+        self.weight = float(weight)
+        self.now = now
+
+    def params(self) -> dict[str, Any]:
+        return {"half_life_days": self.half_life_days, "weight": self.weight,
+                **self.base.params()}  # fmt: skip
+
+    def score(self, view: CollectionView, words: Sequence[QueryWord]) -> FloatArray:
+        rel = self.base.score(view, words)
+        docs = np.flatnonzero(rel > 0)
+        out = np.zeros_like(rel)
+        if docs.size:
+            out[docs] = recency_blend(
+                view, rel, docs, half_life_days=self.half_life_days, weight=self.weight,
+                now=self.now,
+            )  # fmt: skip
+        return out
+
+    def whoosh(self) -> Any:
+        return self.base.whoosh()
+
+
 _SCORERS: dict[str, Callable[..., Scorer]] = {
     "bm25f": BM25F,
     "bm25": BM25Sum,
     "tfidf": TfIdf,
+    "recency": Recency,
 }
 _DESCRIPTIONS = {
     "bm25f": "BM25F: field frequencies weighted and combined before saturation (k1, b, <field>_b)",
     "bm25": "BM25 per field, summed over fields (Whoosh BM25F, Lucene most_fields)",
     "tfidf": "Whoosh-style TF-IDF, summed over fields (comparison)",
+    "recency": "BM25F blended with freshness (half_life_days, weight): latest news",
 }
 
 

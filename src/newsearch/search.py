@@ -601,20 +601,12 @@ class Searcher:
             # Same time: the more relevant first, then lower docnum.
             order = np.lexsort((cand, -scores[cand], key))
             return [int(d) for d in cand[order[:k]]]
-        # recency blend
-        ref = (
-            now.timestamp()
-            if now
-            else float(
-                np.nanmax(self.view.timestamps("published"))
-                if np.isfinite(np.nanmax(self.view.timestamps("published")))
-                else time.time()
-            )
-        )
-        age_days = np.clip((ref - np.nan_to_num(ts, nan=-np.inf)) / 86400.0, 0, None)
-        fresh = np.power(0.5, age_days / max(half_life, 1e-6))
-        rel = scores[cand] / max(float(scores[cand].max()), 1e-9)
-        blended = (rel + RECENCY_WEIGHT * fresh).astype(np.float32)
+        from .scoring import recency_blend
+
+        blended = recency_blend(
+            self.view, scores, cand, half_life_days=half_life, weight=RECENCY_WEIGHT,
+            now=now.timestamp() if now else None,
+        )  # fmt: skip
         order = np.lexsort((cand, -blended))
         return [int(d) for d in cand[order[:k]]]
 
