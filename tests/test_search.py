@@ -255,6 +255,12 @@ def test_deleted_and_updated_articles(tmp_path: Path) -> None:
         assert [h.id for h in s.search("فيضان")] == ["b"]
 
 
+def test_warm_builds_the_lazy_tables(ix: NewsIndex) -> None:
+    with ix.searcher() as s:
+        assert s.warm() is s and s._variants is not None
+        assert s.search("بيونغ يانغ").total > 0
+
+
 def test_searcher_refresh(tmp_path: Path) -> None:
     ix = NewsIndex.create(tmp_path / "ix")
     ix.add({"id": "a", "title": "زلزال", "body": "زلزال"})

@@ -271,6 +271,20 @@ class Searcher:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def warm(self) -> Searcher:
+        """Build now what the first searches would otherwise build on the way (name-variant
+        and spelling tables, column arrays, length norms): a server calls it before taking
+        traffic. Returns ``self``."""
+        from .variants import corrections
+
+        self._variant_index()
+        corrections(self.view, self.schema, "تحمية")
+        for name in ("source", "category"):
+            self.view.codes(name)
+        self.view.timestamps("published")
+        self.search("الحكومة", limit=1)
+        return self
+
     def up_to_date(self) -> bool:
         """False once the index has a newer commit than this searcher sees."""
         return bool(self.whoosh.up_to_date())
