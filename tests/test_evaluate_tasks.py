@@ -187,6 +187,13 @@ def test_two_setup_experiment_end_to_end(data_dir: Path, tmp_path: Path) -> None
     assert data["kind"] == "newsearch-bench" and data["task"]["name"] == "ant-known-item"
     assert data["git"]["commit"] is not None and "machine" in data and "versions" in data
     assert data["results"]["light"]["per_query"]["RR@10"]
+    from newsearch.evaluate import read_run
+
+    runs = result.write_runs(tmp_path / "runs")
+    assert len(runs) == 3
+    light_run = read_run(tmp_path / "runs" / "ant-known-item.light.run")
+    assert light_run == {q: [(d, pytest.approx(sc, abs=1e-5)) for d, sc in r]
+                         for q, r in light.run.items() if r}  # fmt: skip
     again = Experiment(setups, task, baseline="exact", workdir=tmp_path / "w").run()
     assert again.results["light"].build_cached
     assert again.results["light"].means == light.means

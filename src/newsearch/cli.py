@@ -236,6 +236,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     for result, _paths in done:
         print(f"\n## {result.task['name']}\n")
         print(result.to_markdown())
+        if args.runs:
+            result.write_runs(args.runs)
     if args.docs:
         update_docs(args.docs, done)
     return 0
@@ -327,6 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run nothing: merge these result files per task (e.g. slow peers run in a second "
         "process) and write the tables, plots and --docs from them",
     )
+    b.add_argument("--runs", metavar="DIR", help="also write each setup's TREC run file here")
     b.add_argument("--quiet", action="store_true")
     b.set_defaults(func=_cmd_bench)
     return p

@@ -213,6 +213,22 @@ class ExperimentResult:
             "results": {n: r.to_dict(per_query) for n, r in self.results.items()},
         }
 
+    def write_runs(self, directory: str | Path) -> list[Path]:
+        """Each setup's ranking as a TREC run file ``<task>.<setup>.run`` (only for setups
+        that ran in this process: runs are not kept in the JSON)."""
+        from .tasks import write_run
+
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, r in self.results.items():
+            if r.skipped is None and r.run:
+                safe = "".join(c if c.isalnum() or c in "-_.=," else "_" for c in name)
+                path = out / f"{self.task['name']}.{safe}.run"
+                write_run(r.run, path, tag=safe)
+                written.append(path)
+        return written
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ExperimentResult:
         """Rebuild a result from its JSON (``write_json``), per-query scores included."""
