@@ -285,3 +285,19 @@ def test_a_phrase_next_to_other_words_ranks_higher_but_is_not_required(s: Search
     assert sum(i in phrase_ids for i in top) >= 3
     strict = s.search('الرئيس "كوريا الشمالية"', operator="and", limit=100)
     assert {h.id for h in strict} <= phrase_ids
+
+
+def test_cli_search(ix: NewsIndex, capsys: pytest.CaptureFixture[str]) -> None:
+    from newsearch.cli import main
+
+    assert main(["search", str(ix.path), "كوريا الشمالية", "--source", "BBC", "--facets",
+                 "--limit", "2"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "results (" in out and "[BBC " in out and "source: BBC" in out
+    assert main(["search", str(ix.path), "كوريا", "--json", "--from", "2018-05-01",
+                 "--to", "2018-05-31", "--sort", "newest"]) == 0  # fmt: skip
+    data = orjson.loads(capsys.readouterr().out)
+    assert data["sort"] == "newest" and data["filters"]["from"].startswith("2018-05-01")
+    assert all(h["published"].startswith("2018-05") for h in data["hits"])
+    assert main(["search", str(ix.path), "x", "--from", "soon"]) == 2  # a clear error
+    assert "not a date" in capsys.readouterr().err
