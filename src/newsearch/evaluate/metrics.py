@@ -19,8 +19,20 @@ __all__ = ["DEFAULT_METRICS", "Comparison", "evaluate", "paired_test"]
 DEFAULT_METRICS: tuple[str, ...] = ("nDCG@10", "RR@10", "AP@100", "P@10", "R@100", "Judged@10")
 
 
+def _need(module: str) -> Any:
+    from importlib import import_module
+
+    try:
+        return import_module(module)
+    except ImportError:
+        raise ConfigError(
+            f"the benchmark runner needs {module} (the [bench] extra): "
+            "pip install 'newsearch[bench]'"
+        ) from None
+
+
 def _measures(names: Sequence[str]) -> list[Any]:
-    import ir_measures
+    ir_measures = _need("ir_measures")
 
     out = []
     for name in names:
@@ -46,7 +58,7 @@ def evaluate(
     >>> evaluate(run, qrels, ["RR@10"])["RR@10"]
     {'q1': 0.5, 'q2': 0.0}
     """
-    import ir_measures
+    ir_measures = _need("ir_measures")
 
     measures = _measures(metrics)
     qrel_rows = [
@@ -104,8 +116,7 @@ def paired_test(
     >>> (c.wins, c.losses, c.ties, round(c.mean_diff, 3))
     (2, 0, 1, 0.5)
     """
-    from scipy import stats
-
+    stats = _need("scipy.stats")
     qids = sorted(set(system) & set(baseline))
     xs = [system[q] for q in qids]
     ys = [baseline[q] for q in qids]
