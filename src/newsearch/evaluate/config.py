@@ -192,12 +192,19 @@ def _markdown_page(result: ExperimentResult, paths: Mapping[str, Path]) -> str:
     t = result.task
     git = result.provenance.get("git", {})
     m = result.provenance.get("machine", {})
+    runs = result.provenance.get("runs")
+    if runs:
+        code = "merged runs: " + "; ".join(
+            f"{len(r['setups'])} setups with the code of `{(r.get('commit') or '')[:7]}`"
+            for r in runs
+        )
+    else:
+        code = f"commit `{git.get('commit', '')[:10]}`{' (dirty)' if git.get('dirty') else ''}"
     return (
         f"# {t['name']}\n\n{t['description']} ({t['queries']} queries, "
         f"{t['judgments']} judgments; corpus `{t['corpus']}`, fields {', '.join(t['fields'])}).\n"
         f"Data: {t['citation']}.\n\n"
-        f"Run {result.started}, commit `{git.get('commit', '')[:10]}`"
-        f"{' (dirty)' if git.get('dirty') else ''}, {m.get('cpu_model', '')} × "
+        f"Run {result.started}, {code}, {m.get('cpu_model', '')} × "
         f"{m.get('nproc', '?')}, Python {m.get('python', '')}; {result.seconds:.0f} s. "
         f"Depth {result.k}; p-values: two-sided paired t-test vs `{result.baseline}` "
         f"(uncorrected). Latency: per query, measured inside each engine.\n\n"
