@@ -15,6 +15,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from .analysis import _SPLIT_RE, NewsAnalyzer
+
 __all__ = ["MARK", "Snippet", "highlight", "snippet"]
 
 #: Default opening and closing marks.
@@ -42,8 +44,6 @@ _FORMS_MAX = 500_000
 def _matches(text: str, terms: Collection[str], analyzer: Any) -> list[tuple[int, int, str]]:
     if not text or not terms:
         return []
-    from .analysis import _SPLIT_RE, NewsAnalyzer
-
     out = []
     if isinstance(analyzer, NewsAnalyzer):
         forms, surfaces = _FORMS.setdefault(id(analyzer), ({}, {}))

@@ -342,17 +342,17 @@ class Searcher:
         its two halves when both are known (a name written joined here, split there)."""
         vi = self._variant_index()
         extra: list[Term] = []
-        reader = self.view.reader
+        known = self._in_index
         for t in terms:
             if t.field not in ("title", "body"):
                 continue
             for v in vi.variants(t.token):
                 extra.append(Term(t.field, v, t.weight))
             tok = t.token
-            if len(tok) >= 6 and reader.doc_frequency(t.field, tok) == 0:
+            if len(tok) >= 6 and not known(t.field, tok):
                 for i in range(3, len(tok) - 2):
                     left, right = tok[:i], tok[i:]
-                    if reader.doc_frequency(t.field, left) and reader.doc_frequency(t.field, right):
+                    if known(t.field, left) and known(t.field, right):
                         extra += [Term(t.field, left, t.weight), Term(t.field, right, t.weight)]
                         break
         return extra
@@ -739,14 +739,13 @@ class Searcher:
         return " ".join(out) if changed else None
 
     def _known(self, word: str) -> bool:
-        for f in ("title", "body"):
-            for t in self.schema[f].analyzer(word, mode="query"):
-                if self.whoosh.reader().doc_frequency(f, t.text) > 0:
-                    return True
-            else:
-                continue
-        # a stop word counts as known
-        return not any(True for _ in self.schema["body"].analyzer(word, mode="query"))
+        """In the index, or a stop word (nothing to correct)."""
+        toks = [t.text for t in self.schema["body"].analyzer(word, mode="query")]
+        return not toks or any(self._in_index(f, t) for f in ("title", "body") for t in toks)
+
+    def _in_index(self, field: str, token: str) -> bool:
+        # The snapshot's cached postings: Whoosh's doc_frequency visits every segment.
+        return bool(self.view.postings(field, token)[0].size)
 
     # -- advanced mode
     def _advanced(

@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 __all__ = ["MIN_VARIANT_CHARS", "VariantIndex", "corrections", "is_variant", "variant_key"]
 
@@ -26,6 +26,8 @@ __all__ = ["MIN_VARIANT_CHARS", "VariantIndex", "corrections", "is_variant", "va
 MIN_VARIANT_CHARS = 4
 #: Shortest skeleton worth matching (fewer consonants match too many unrelated words).
 MIN_KEY_CHARS = 3
+
+T = TypeVar("T")
 
 # The "g" sound: ج (Egypt), غ (Levant), ق, ك, and Persian/Urdu letters.
 _G = "جغقكگڭ"
@@ -144,9 +146,23 @@ _KEY_MEMO: dict[str, str] = {}
 _KEY_MEMO_MAX = 2_000_000
 
 
-_SEGMENTS: OrderedDict[tuple[str, tuple[str, ...]], _SegmentKeys] = OrderedDict()
+# Tables built from one segment's vocabulary, by (segment key, what was built): segments never
+# change once written, so a table is built once per process and shared by every snapshot.
+_SEGMENT_TABLES: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 _LOCK = threading.Lock()
-_MAX_SEGMENTS = 64
+_MAX_TABLES = 128
+
+
+def _segment_table(key: tuple[Any, ...], build: Callable[[], T]) -> T:
+    with _LOCK:
+        table = _SEGMENT_TABLES.get(key)
+    if table is None:
+        table = build()
+        with _LOCK:
+            _SEGMENT_TABLES[key] = table
+            while len(_SEGMENT_TABLES) > _MAX_TABLES:
+                _SEGMENT_TABLES.popitem(last=False)
+    return table
 
 
 class VariantIndex:
@@ -159,15 +175,10 @@ class VariantIndex:
     def for_view(cls, view: Any, fields: Sequence[str] = ("title", "body")) -> VariantIndex:
         merged: dict[str, set[str]] = {}
         for seg, _off, segkey in view.leaves:
-            key = (segkey, tuple(fields))
-            with _LOCK:
-                keys = _SEGMENTS.get(key)
-            if keys is None:
-                keys = _SegmentKeys(seg.reader, fields)
-                with _LOCK:
-                    _SEGMENTS[key] = keys
-                    while len(_SEGMENTS) > _MAX_SEGMENTS:
-                        _SEGMENTS.popitem(last=False)
+            keys = _segment_table(
+                (segkey, "variants", tuple(fields)),
+                lambda r=seg.reader: _SegmentKeys(r, fields),  # type: ignore[misc]
+            )
             for k, words in keys.groups.items():
                 if k in merged:
                     merged[k] = merged[k] | words
@@ -230,23 +241,14 @@ class _SegmentSpelling:
                 self.deletes.setdefault(d, []).append(tok)
 
 
-_SPELLING: OrderedDict[tuple[str, str], _SegmentSpelling] = OrderedDict()
-
-
 def _spelling(view: Any, field: str) -> list[_SegmentSpelling]:
-    out = []
-    for seg, _off, segkey in view.leaves:
-        key = (segkey, field)
-        with _LOCK:
-            sp = _SPELLING.get(key)
-        if sp is None:
-            sp = _SegmentSpelling(seg.reader, field)
-            with _LOCK:
-                _SPELLING[key] = sp
-                while len(_SPELLING) > _MAX_SEGMENTS:
-                    _SPELLING.popitem(last=False)
-        out.append(sp)
-    return out
+    return [
+        _segment_table(
+            (segkey, "spelling", field),
+            lambda r=seg.reader: _SegmentSpelling(r, field),  # type: ignore[misc]
+        )
+        for seg, _off, segkey in view.leaves
+    ]
 
 
 def corrections(view: Any, schema: Any, word: str, limit: int = 3) -> list[str]:

@@ -458,6 +458,7 @@ class Experiment:
         # Git state and machine as of when the code was loaded (a caller running several
         # experiments in one process passes what it recorded at its start).
         self.provenance = dict(provenance) if provenance is not None else None
+        self._doc_cache: list[Doc] | None = None
 
     def _say(self, msg: str) -> None:
         if self.log is not None:
@@ -479,7 +480,7 @@ class Experiment:
         return f"{setup.engine}-{self.task.corpus}-{digest}"
 
     def _docs(self) -> list[Doc]:
-        if not hasattr(self, "_doc_cache"):
+        if self._doc_cache is None:
             self._doc_cache = list(self.task.docs())
         return self._doc_cache
 

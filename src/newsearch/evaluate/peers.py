@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from ..errors import ConfigError
 from .engines import Doc, EngineUnavailable, SearchOutput, register_engine, timed_loop
 
 __all__ = ["NewsearchEngine", "register_builtin_engines"]
@@ -68,11 +69,9 @@ class NewsearchEngine:
             }
             for d in docs
         )
-        report = ix.ingest(records, progress=False)
+        # Docs with no text at all (a few in real corpora) are rejected: nothing finds them.
+        ix.ingest(records, progress=False)
         seconds = time.perf_counter() - t0
-        if report.rejected:
-            # Docs with no text at all (a few in real corpora) cannot be found anyway.
-            pass
         self._index = ix
         return seconds
 
@@ -156,7 +155,9 @@ class WhooshEngine:
 
     def __init__(self, analyzer: str = "standard") -> None:
         if analyzer not in ("standard", "language"):
-            raise ValueError("whoosh analyzer is 'standard' or 'language' (LanguageAnalyzer('ar'))")
+            raise ConfigError(
+                "whoosh analyzer is 'standard' or 'language' (LanguageAnalyzer('ar'))"
+            )
         self.analyzer = analyzer
         self._ix: Any = None
 
@@ -220,22 +221,27 @@ def _newsearch_tokens(analyzer: str) -> Any:
     return tokens
 
 
+def _require(module: str) -> None:
+    try:
+        __import__(module)
+    except ImportError:
+        raise EngineUnavailable(
+            f"{module} is not installed: pip install 'newsearch[bench]'"
+        ) from None
+
+
 class Bm25sEngine:
     """bm25s over one text per document (the task's fields joined)."""
 
     FIELD_SPECIFIC = True
 
     def __init__(self, tokenizer: str = "default", analyzer: str = "light") -> None:
-        try:
-            import bm25s  # noqa: F401
-        except ImportError:
-            raise EngineUnavailable(
-                "bm25s is not installed: pip install 'newsearch[bench]'"
-            ) from None
+        _require("bm25s")
         if tokenizer not in ("default", "newsearch"):
-            raise ValueError("bm25s tokenizer is 'default' (bm25s.tokenize) or 'newsearch'")
+            raise ConfigError("bm25s tokenizer is 'default' (bm25s.tokenize) or 'newsearch'")
         self.tokenizer = tokenizer
         self.analyzer = analyzer
+        self._tokens = _newsearch_tokens(analyzer)
         self._model: Any = None
         self._ids: list[str] = []
 
@@ -245,8 +251,7 @@ class Bm25sEngine:
         if self.tokenizer == "default":
             out: list[list[str]] = bm25s.tokenize(texts, return_ids=False, show_progress=False)
             return out
-        tok = _newsearch_tokens(self.analyzer)
-        return [tok(t) for t in texts]
+        return [self._tokens(t) for t in texts]
 
     def build(self, docs: Iterable[Doc], workdir: Path, fields: Sequence[str] = ()) -> float:
         import bm25s
@@ -302,22 +307,18 @@ class TantivyEngine:
     FIELD_SPECIFIC = False
 
     def __init__(self, tokenizer: str = "default", analyzer: str = "light") -> None:
-        try:
-            import tantivy  # noqa: F401
-        except ImportError:
-            raise EngineUnavailable(
-                "tantivy is not installed: pip install 'newsearch[bench]'"
-            ) from None
+        _require("tantivy")
         if tokenizer not in ("default", "newsearch"):
-            raise ValueError("tantivy tokenizer is 'default' or 'newsearch'")
+            raise ConfigError("tantivy tokenizer is 'default' or 'newsearch'")
         self.tokenizer = tokenizer
         self.analyzer = analyzer
+        self._tokens = _newsearch_tokens(analyzer)
         self._ix: Any = None
 
     def _prep(self, text: str) -> str:
         if self.tokenizer == "default":
             return text
-        return " ".join(_newsearch_tokens(self.analyzer)(text))
+        return " ".join(self._tokens(text))
 
     def build(self, docs: Iterable[Doc], workdir: Path, fields: Sequence[str] = ()) -> float:
         import tantivy
