@@ -301,3 +301,49 @@ def test_cli_search(ix: NewsIndex, capsys: pytest.CaptureFixture[str]) -> None:
     assert all(h["published"].startswith("2018-05") for h in data["hits"])
     assert main(["search", str(ix.path), "x", "--from", "soon"]) == 2  # a clear error
     assert "not a date" in capsys.readouterr().err
+
+
+# -- proximity: adjacent query words (title_pairs / body_pairs)
+
+
+def test_pair_filter_pairs_adjacent_stems_and_stops_at_the_lead() -> None:
+    from newsearch.analysis import PairFilter, build_analyzer
+
+    a = build_analyzer("light") | PairFilter()
+    # "في" is a stop word: its neighbours pair up, as the query side drops it too.
+    assert [t.text for t in a("انفجار في مرفأ بيروت")] == ["انفجار مرف", "مرف بيروت"]
+    assert [t.text for t in a("بيروت")] == []
+    lead = build_analyzer("light") | PairFilter(limit=3)
+    assert [t.text for t in lead("واحد اثنان ثلاثة اربعة خمسة")] == ["احد اثنان", "اثنان ثلاث"]
+
+
+def test_adjacent_query_words_rank_an_article_that_keeps_them_together() -> None:
+    filler = "وقالت مصادر محلية إن الوضع هادئ في المنطقة بعد ساعات من التوتر"
+    ix = NewsIndex.in_memory()
+    # Same words, same lengths; only the order differs.
+    ix.add({"id": "apart", "title": "بيروت تستيقظ على انفجار هز مرفأ",
+            "body": f"بيروت {filler} مرفأ"})  # fmt: skip
+    ix.add({"id": "together", "title": "انفجار في مرفأ بيروت يهز العاصمة",
+            "body": f"مرفأ بيروت {filler}"})  # fmt: skip
+    ix.commit()
+    with ix.searcher() as s:
+        on = s.search("مرفأ بيروت")
+        off = s.search("مرفأ بيروت", proximity=0)
+        reverse = s.search("بيروت مرفأ")
+    assert [h.id for h in on] == ["together", "apart"]
+    assert on.hits[0].score > on.hits[1].score
+    assert off.hits[0].score == pytest.approx(off.hits[1].score, rel=0.1)
+    # Pairs are ordered: the reversed query has no pair bonus for "together".
+    assert reverse.hits[0].score < on.hits[0].score
+    # The pair terms are not highlighted as words of their own.
+    assert "<mark>مرفأ</mark>" in on.hits[0].title_html
+
+
+def test_proximity_is_off_for_or_groups_and_single_words(s: Searcher) -> None:
+    from newsearch.query import parse_query
+
+    assert s._pair_words(parse_query("بيروت"), ("title", "body"), 0.3) == []
+    assert s._pair_words(parse_query("مرفأ OR ميناء بيروت"), ("title", "body"), 0.3) == []
+    words = s._pair_words(parse_query('"مرفأ بيروت" انفجار كبير'), ("body",), 0.3)
+    assert {w.text for w in words} == {"مرف بيروت", "انفجار كبير"}
+    assert {t.field for w in words for t in w.terms} == {"body_pairs"}

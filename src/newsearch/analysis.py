@@ -41,6 +41,7 @@ __all__ = [
     "ArabicStopFilter",
     "ArabicTokenizer",
     "NewsAnalyzer",
+    "PairFilter",
     "analyze",
     "analyzer_names",
     "arabic_analyzer",
@@ -237,6 +238,46 @@ class ArabicStopFilter(Filter):
                     continue
                 t.stopped = True
             yield t
+
+
+class PairFilter(Filter):
+    """Replaces a token stream by its adjacent pairs: ``a b c`` gives ``"a b"``, ``"b c"``.
+
+    Indexed as a field of its own (Lucene's shingles), a pair is an ordinary term: a query's
+    adjacent words score proximity from cached postings, where Whoosh's positional phrase
+    matching costs tens of milliseconds per query. Removed stop words do not break a pair (the
+    query side drops them too). ``limit``: pair only the first ``limit`` words (a body's lead),
+    which bounds what the field adds to an ingest.
+    """
+
+    def __init__(self, limit: int | None = None, sep: str = " ") -> None:
+        self.limit = limit
+        self.sep = sep
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and (other.limit, other.sep) == (self.limit, self.sep)
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.limit, self.sep))
+
+    def __repr__(self) -> str:
+        return f"PairFilter(limit={self.limit!r})"
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        prev: str | None = None
+        left = self.limit if self.limit is not None else -1
+        sep = self.sep
+        for t in tokens:
+            if t.stopped or not t.text:
+                continue
+            if left == 0:
+                break
+            left -= 1
+            cur = t.text
+            if prev is not None:
+                t.text = prev + sep + cur  # Whoosh reuses one Token: keep our own copy of cur
+                yield t
+            prev = cur
 
 
 class ArabicStemFilter(Filter):

@@ -21,6 +21,9 @@ field            Whoosh type                  why
 ``extras``       STORED                       unknown input fields, returned as stored
 ``truncated``    STORED                       fields cut to the length cap at ingest
 ``hash``         ID sortable                  content fingerprint: re-ingest = no change
+``title_pairs``  TEXT, adjacent stem pairs    proximity: query words that stand next to
+``body_pairs``   TEXT, pairs of the lead      each other in the title or the body's first
+                                              :data:`LEAD_PAIR_WORDS` words
 ===============  ===========================  ==========================================
 
 Why ``body_exact`` is opt-in: Whoosh's writer spends most of an ingest on per-posting work, and
@@ -38,15 +41,26 @@ from typing import Any
 import orjson
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-from .analysis import AnalyzerSpec, build_analyzer
+from .analysis import AnalyzerSpec, PairFilter, build_analyzer
 from .article import Article
 
-__all__ = ["SCHEMA_VERSION", "article_to_document", "build_schema", "document_to_article"]
+__all__ = [
+    "LEAD_PAIR_WORDS",
+    "SCHEMA_VERSION",
+    "article_to_document",
+    "build_schema",
+    "document_to_article",
+]
 
 #: Bump when fields change in a way an old index cannot serve.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TEXT_FIELDS = ("title", "body")
 DEFAULT_EXACT_FIELDS = ("title",)
+#: Words of the body's start (its lead) whose adjacent pairs are indexed in ``body_pairs``:
+#: a news lead states the story, and pairing the whole body would double its postings.
+LEAD_PAIR_WORDS = 80
+#: Characters of the body handed to the ``body_pairs`` analyzer (ample for the lead).
+_LEAD_CHARS = 2_000
 
 
 def build_schema(
@@ -62,8 +76,15 @@ def build_schema(
     stemmed = build_analyzer(analyzer)
     plain = build_analyzer(exact)
     twins = {f"{name}_exact": TEXT(analyzer=plain, phrase=True) for name in exact_fields}
+    pairs = {
+        "title_pairs": TEXT(analyzer=build_analyzer(analyzer) | PairFilter(), phrase=False),
+        "body_pairs": TEXT(
+            analyzer=build_analyzer(analyzer) | PairFilter(LEAD_PAIR_WORDS), phrase=False
+        ),
+    }
     return Schema(
         **twins,
+        **pairs,
         id=ID(stored=True, unique=True, sortable=True),
         title=TEXT(analyzer=stemmed, phrase=True, stored=True),
         body=TEXT(analyzer=stemmed, phrase=True, stored=True),
@@ -101,6 +122,8 @@ def article_to_document(
     }
     for name in exact_fields:
         doc[f"{name}_exact"] = doc[name]
+    doc["title_pairs"] = article.title
+    doc["body_pairs"] = article.body[:_LEAD_CHARS]
     if article.published is not None:
         # Whoosh's DATETIME wants naive datetimes: we store UTC and re-attach the zone on read.
         doc["published"] = article.published.astimezone(UTC).replace(tzinfo=None)

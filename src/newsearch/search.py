@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +30,10 @@ from .errors import ConfigError
 from .query import ParsedQuery, Problem, parse_query
 from .ranking import CollectionView, QueryWord, Term, top_k
 from .scoring import DEFAULT_FIELD_WEIGHTS, Scorer, ScorerSpec, build_scorer
+
+if TYPE_CHECKING:
+    from .article import Article
+    from .duplicates import Copy
 
 __all__ = [
     "MAX_PAGE_DEPTH",
@@ -52,6 +56,9 @@ SUGGEST_BELOW = 3
 VARIANT_WEIGHT = 0.4
 #: Score factor of an article containing a quoted phrase (when the phrase is not required).
 PHRASE_BONUS = 1.25
+#: Weight of a pair of adjacent query words found next to each other in a title or a lead
+#: (the ``title_pairs``/``body_pairs`` fields), relative to one query word. 0 turns it off.
+PROXIMITY_WEIGHT = 0.15
 #: Default half-life (days) of the recency blend.
 RECENCY_HALF_LIFE_DAYS = 7.0
 #: Weight of freshness against relevance in the recency blend (relevance is scaled to 0..1).
@@ -170,6 +177,8 @@ class Hit:
     published: datetime | None
     title_html: str = ""
     snippets: list[str] = field(default_factory=list)
+    #: Copies of this article elsewhere (other outlets, other URLs): related news only.
+    also_published_by: list[Copy] = field(default_factory=list)
     docnum: int = field(default=-1, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -184,6 +193,7 @@ class Hit:
             "category": self.category,
             "published": self.published.isoformat() if self.published else None,
             "snippets": list(self.snippets),
+            "also_published_by": [c.to_dict() for c in self.also_published_by],
         }
 
 
@@ -202,6 +212,10 @@ class Results:
     suggestion: str | None = None
     fuzzy_used: bool = False
     filters: Filters = field(default_factory=Filters)
+    #: Related news: copies of the article being read (its other publications).
+    also_published_by: list[Copy] = field(default_factory=list)
+    #: Related news: the id of the article being read (``None`` for pasted text).
+    article_id: str | None = None
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -234,6 +248,14 @@ class Results:
             "suggestion": self.suggestion,
             "fuzzy_used": self.fuzzy_used,
             "hits": [h.to_dict() for h in self.hits],
+            **(
+                {
+                    "article_id": self.article_id,
+                    "also_published_by": [c.to_dict() for c in self.also_published_by],
+                }
+                if self.article_id is not None or self.also_published_by
+                else {}
+            ),
         }
 
     def to_json(self) -> bytes:
@@ -295,6 +317,34 @@ class Searcher:
             return self
         return Searcher(self.index, self.scorer, self.weights)
 
+    # -- related news
+    def related(
+        self,
+        article: str | Article | Mapping[str, Any],
+        *,
+        k: int = 10,
+        within_days: float | None = None,
+        sources: str | Sequence[str] | None = None,
+        categories: str | Sequence[str] | None = None,
+        filters: Filters | Mapping[str, Any] | None = None,
+        **options: Any,
+    ) -> Results:
+        """Related news for ``article`` (an id in the index, an :class:`Article`, or pasted
+        text): other coverage of its story, copies collapsed into ``also_published_by``
+        (see :mod:`newsearch.related` for the method and its options)."""
+        from .related import related
+
+        return related(
+            self,
+            article,
+            k=k,
+            within_days=within_days,
+            sources=sources,
+            categories=categories,
+            filters=filters,
+            **options,
+        )
+
     # -- query analysis
     def _fields(self, fields: Sequence[str]) -> list[tuple[str, float, Any]]:
         names = self.schema.names()
@@ -329,6 +379,44 @@ class Searcher:
         if variants and len(out) > 1:
             alt += self._joined_variants(stems, fields)
         return out + alt
+
+    def _pair_words(
+        self, parsed: ParsedQuery, fields: Sequence[str], weight: float
+    ) -> list[QueryWord]:
+        """Adjacent query words as pairs to find in ``title_pairs``/``body_pairs``: one
+        extra, rarer "word" per pair, so an article where the words stand together outranks
+        one where they are scattered (BM25F's saturation and idf keep the bonus bounded)."""
+        names = self.schema.names()
+        # A pair field weighs as its text field unless the weights name it (title_pairs=...).
+        targets = [
+            (f"{name}_pairs", self.weights.get(f"{name}_pairs", self.weights.get(name, 0.0)))
+            for name in ("title", "body")
+            if name in fields and f"{name}_pairs" in names
+        ]
+        targets = [(f, w) for f, w in targets if w > 0]
+        if not targets:
+            return []
+        runs: list[list[str]] = [[]]
+        for group in parsed.groups:  # an OR group breaks the run: its words are alternatives
+            if len(group) == 1:
+                runs[-1].append(group[0])
+            elif runs[-1]:
+                runs.append([])
+        runs += [list(p) for p in parsed.phrases]
+        analyzer = self.schema["title"].analyzer
+        counts: dict[str, float] = {}
+        for run in runs:
+            if len(run) < 2:
+                continue
+            stems = [t.text for t in analyzer(" ".join(run), mode="query") if t.text]
+            for a, b in itertools.pairwise(stems):
+                if a != b:
+                    pair = f"{a} {b}"
+                    counts[pair] = counts.get(pair, 0.0) + 1.0
+        return [
+            QueryWord(tuple(Term(f, pair, w) for f, w in targets), weight * n, pair)
+            for pair, n in counts.items()
+        ]
 
     def _variant_index(self) -> Any:
         from .variants import VariantIndex
@@ -459,6 +547,7 @@ class Searcher:
         suggest: bool = True,
         now: datetime | None = None,
         half_life_days: float = RECENCY_HALF_LIFE_DAYS,
+        proximity: float = PROXIMITY_WEIGHT,
     ) -> Results:
         """Search the index.
 
@@ -482,6 +571,8 @@ class Searcher:
         :param fuzzy: expand words ending in ``~`` to close spellings in the index.
         :param fuzzy_fallback: when nothing is found, retry with close spellings.
         :param suggest: when little is found, suggest a respelled query.
+        :param proximity: weight of adjacent query words that stand next to each other in an
+            article's title or lead (0: off).
         """
         t0 = time.perf_counter()
         limit = max(1, min(int(limit), MAX_PAGE_SIZE))
@@ -544,6 +635,8 @@ class Searcher:
             field_specs,
             variants,
         )
+        if proximity > 0:
+            words += self._pair_words(parsed, fields, proximity)
         if parsed.fuzzy:
             words += self._fuzzy_words(parsed.fuzzy, field_specs)
         fuzzy_used = bool(parsed.fuzzy)
@@ -571,7 +664,7 @@ class Searcher:
         want = min(page * limit, MAX_PAGE_DEPTH)
         docs = self._order(scores, matched, sort, want, now, half_life_days)
         page_docs = docs[(page - 1) * limit : want]
-        terms = {t.token for w in words for t in w.terms if not t.field.endswith("_exact")}
+        terms = {t.token for w in words for t in w.terms if t.field in ("title", "body")}
         hits = self._hits(page_docs, scores, (page - 1) * limit, terms, highlight, snippet_chars)
         out_facets = self._facets(matched, facets, date_histogram)
         suggestion = None

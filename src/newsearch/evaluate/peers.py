@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -134,7 +134,7 @@ class NewsearchEngine:
             scorer = build_scorer(
                 scorer or "bm25f", **{k_: v for k_, v in params.items() if k_ in ("k1", "b")}
             )
-        options = {k_: v for k_, v in params.items() if k_ in ("variants", "operator")}
+        options = {k_: v for k_, v in params.items() if k_ in ("variants", "operator", "proximity")}
         with self._index.searcher(scorer=scorer, weights=weights) as s:
             s.search("warm up", limit=1)  # builds the lazy variant tables before timing
 
@@ -146,6 +146,42 @@ class NewsearchEngine:
                 return [(h.id, h.score) for h in r]
 
             return timed_loop(queries, search)
+
+    def related_all(
+        self,
+        queries: Mapping[str, str],
+        k: int,
+        params: Mapping[str, Any] | None = None,
+        docs: Mapping[str, Doc] | None = None,
+    ) -> SearchOutput:
+        """``searcher.related(article id, k)`` per query: the related hits, and the copies of
+        the article it lists as "also published by"."""
+        params = dict(params or {})
+        scorer = params.pop("scorer", None)
+        weights = params.pop("weights", None)
+        with self._index.searcher(scorer=scorer, weights=weights) as s:
+
+            def related(article_id: str) -> tuple[list[tuple[str, float]], list[str]]:
+                r = s.related(article_id, k=min(k, 100), **params)
+                return [(h.id, h.score) for h in r], [c.id for c in r.also_published_by]
+
+            return _related_loop(queries, related)
+
+
+def _related_loop(
+    queries: Mapping[str, str], related: Callable[[str], tuple[list[tuple[str, float]], list[str]]]
+) -> SearchOutput:
+    """Like :func:`timed_loop`, for related news: ``related(article id) -> (hits, also)``."""
+    out = SearchOutput()
+    clock = time.perf_counter
+    for qid, article_id in queries.items():
+        t0 = clock()
+        hits, also = related(article_id)
+        out.seconds[qid] = clock() - t0
+        out.run[qid] = hits
+        if also:
+            out.also[qid] = also
+    return out
 
 
 class WhooshEngine:
@@ -208,6 +244,33 @@ class WhooshEngine:
                 return [(h["id"], float(h.score)) for h in s.search(q, limit=k)]
 
             return timed_loop(queries, search)
+
+    def related_all(
+        self,
+        queries: Mapping[str, str],
+        k: int,
+        params: Mapping[str, Any] | None = None,
+        docs: Mapping[str, Doc] | None = None,
+    ) -> SearchOutput:
+        """Stock ``Searcher.more_like`` (Bo1 key terms) on the article's title and body
+        text, searched in ``body``, with 25 key terms (Lucene MoreLikeThis's default; Whoosh's
+        own default of 5 finds much less)."""
+        from whoosh import scoring
+
+        if docs is None:
+            raise ConfigError("whoosh related_all needs the articles' text (docs)")
+        numterms = int((params or {}).get("numterms", 25))
+        with self._ix.searcher(weighting=scoring.BM25F()) as s:
+
+            def related(article_id: str) -> tuple[list[tuple[str, float]], list[str]]:
+                d = docs[article_id]
+                docnum = s.document_number(id=article_id)
+                hits = s.more_like(
+                    docnum, "body", text=f"{d.title}\n{d.body}", top=k, numterms=numterms
+                )
+                return [(h["id"], float(h.score)) for h in hits], []
+
+            return _related_loop(queries, related)
 
 
 def _newsearch_tokens(analyzer: str) -> Any:
