@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .ingest import IngestReport
@@ -151,6 +151,41 @@ def _cmd_analyzers(args: argparse.Namespace) -> int:
 
     for name, desc in analyzer_names().items():
         print(f"{name:<16} {desc}")
+    return 0
+
+
+def _cmd_related(args: argparse.Namespace) -> int:
+    import orjson
+
+    from .index import NewsIndex
+
+    ix = NewsIndex.open(args.index_dir)
+    with ix.searcher() as s:
+        results = s.related(
+            args.article_id,
+            k=args.k,
+            within_days=args.days,
+            sources=args.source,
+            categories=args.category,
+        )
+        title = ix.get(args.article_id)
+    if args.json:
+        sys.stdout.buffer.write(orjson.dumps(results.to_dict(), option=orjson.OPT_INDENT_2))
+        sys.stdout.write("\n")
+        return 0
+    print(f"related to {args.article_id}: {title.title if title else ''}")
+
+    def copies(prefix: str, items: list[Any]) -> None:
+        if items:
+            names = ", ".join(f"{c.source or '-'} ({c.id})" for c in items)
+            print(f"{prefix}also published by: {names}")
+
+    copies("", results.also_published_by)
+    print(f"{len(results)} related ({results.took_ms:.1f} ms)")
+    for h in results:
+        date = h.published.date().isoformat() if h.published else "-"
+        print(f"{h.rank:3d}. [{h.source or '-'} {date}] {h.title}  ({h.id}, {h.score:.2f})")
+        copies("     ", h.also_published_by)
     return 0
 
 
@@ -308,6 +343,16 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--advanced", action="store_true", help="Whoosh's full query syntax")
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=_cmd_search)
+
+    r = sub.add_parser("related", help="related news for an article of an index")
+    r.add_argument("index_dir")
+    r.add_argument("article_id")
+    r.add_argument("--k", type=int, default=10, help="related articles wanted (default 10)")
+    r.add_argument("--days", type=float, default=None, help="only within N days of it")
+    r.add_argument("--source", action="append", help="only this source (repeatable)")
+    r.add_argument("--category", action="append", help="only this category (repeatable)")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=_cmd_related)
 
     b = sub.add_parser("bench", help="run a ranking benchmark described in a TOML file")
     b.add_argument("config", help="run file, e.g. benchmarks/dev.toml")

@@ -7,6 +7,7 @@ from typing import Any
 
 __all__ = [
     "ArticleError",
+    "ArticleNotFoundError",
     "ConfigError",
     "IndexLockedError",
     "IndexMismatchError",
@@ -48,6 +49,13 @@ class ArticleError(NewsearchError, ValueError):
         self.field = field
         self.reason = reason
         super().__init__(f"{field}: {reason}" if field else reason)
+
+
+class ArticleNotFoundError(NewsearchError, KeyError):
+    """No article with that id in the index."""
+
+    def __str__(self) -> str:  # KeyError would otherwise repr() the message
+        return str(self.args[0]) if self.args else "article not found"
 
 
 class IndexNotFoundError(NewsearchError, FileNotFoundError):

@@ -28,7 +28,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -51,7 +51,8 @@ class BenchConfig:
     setups: dict[str, Setup]
     baseline: str | None = None
     k: int = 100
-    metrics: list[str] = field(default_factory=lambda: list(DEFAULT_METRICS))
+    #: ``None``: each task's own metrics (ranking tasks: DEFAULT_METRICS).
+    metrics: list[str] | None = None
     description: str = ""
 
 
@@ -89,7 +90,7 @@ def parse_config(data: Mapping[str, Any], where: str = "config") -> BenchConfig:
         setups=setups,
         baseline=baseline,
         k=int(data.get("k", 100)),
-        metrics=list(data.get("metrics", DEFAULT_METRICS)),
+        metrics=list(data["metrics"]) if "metrics" in data else None,
         description=str(data.get("description", "")),
     )
 
@@ -135,7 +136,7 @@ def run_config(
         exp = Experiment(
             setups,
             task,
-            config.metrics,
+            config.metrics or task.metrics or DEFAULT_METRICS,
             baseline=config.baseline,
             k=config.k,
             workdir=None if workdir is None else Path(workdir),

@@ -42,10 +42,13 @@ class Doc:
 
 @dataclass(slots=True)
 class SearchOutput:
-    """Ranked ids per query and the seconds each query took, measured by the engine."""
+    """Ranked ids per query and the seconds each query took, measured by the engine; for
+    related news, ``also`` lists per query the copies of the query's article that the engine
+    shows apart ("also published by")."""
 
     run: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    also: dict[str, list[str]] = field(default_factory=dict)
 
 
 class EngineUnavailable(Exception):
@@ -59,8 +62,9 @@ class Engine(Protocol):
     The factory registered for an engine takes its *index* parameters (those that change the
     index, such as the analyzer); :meth:`search_all` takes the *search* parameters (scorer,
     k1, field weights). Setups that differ only in search parameters share one build.
-    An engine may also define ``open(workdir)`` to reuse a build from an earlier run, and
-    ``FIELD_SPECIFIC = True`` when it indexes only the searched fields (one text per doc).
+    An engine may also define ``open(workdir)`` to reuse a build from an earlier run,
+    ``FIELD_SPECIFIC = True`` when it indexes only the searched fields (one text per doc), and
+    ``related_all(queries, k, params)`` (query id -> article id) for related-news tasks.
     """
 
     def build(self, docs: Iterable[Doc], workdir: Path, fields: Sequence[str]) -> float:

@@ -507,6 +507,29 @@ class Experiment:
         self._say(f"  built {key} in {seconds:.1f} s")
         return engine, seconds, False
 
+    def _evaluate(
+        self, run: dict[str, list[tuple[str, float]]], also: dict[str, list[str]]
+    ) -> dict[str, dict[str, float]]:
+        """Per-query metric values. A relevant article that an engine lists as "also published
+        by" (a copy of the query's article) counts as found at rank 1; the task's own metrics
+        (``extra_metrics``) see the related list as shown."""
+        task = self.task
+        extra = task.extra_metrics(run, also) if task.extra_metrics is not None else {}
+        judged = run
+        if also:
+            judged = {}
+            for qid, ranked in run.items():
+                rel = task.qrels.get(qid, {})
+                first = [(d, 0.0) for d in also.get(qid, ()) if rel.get(d, 0) > 0]
+                seen = {d for d, _ in first}
+                judged[qid] = first + [(d, s) for d, s in ranked if d not in seen]
+        ir = [m for m in self.metrics if m not in extra]
+        per_query = evaluate(judged, task.qrels, ir) if ir else {}
+        for m in self.metrics:
+            if m in extra:
+                per_query[m] = {q: extra[m].get(q, 0.0) for q in task.qrels}
+        return per_query
+
     def run(self) -> ExperimentResult:
         from .provenance import git_info, machine, package_versions
 
@@ -543,15 +566,26 @@ class Experiment:
             for n in names:
                 _, search_params = self.setups[n].split()
                 t0 = time.perf_counter()
-                out = engine.search_all(
-                    task.queries, self.k + max_excluded, task.fields, search_params
-                )
+                if task.kind == "related":
+                    related_all = getattr(engine, "related_all", None)
+                    if related_all is None:
+                        results[n] = SetupResult(
+                            n, self.setups[n], build_key=key, skipped="no related_all"
+                        )
+                        continue
+                    wanted = set(task.queries.values())
+                    docs = {d.id: d for d in self._docs() if d.id in wanted}
+                    out = related_all(task.queries, self.k + max_excluded, search_params, docs=docs)
+                else:
+                    out = engine.search_all(
+                        task.queries, self.k + max_excluded, task.fields, search_params
+                    )
                 elapsed = time.perf_counter() - t0
                 run = {}
                 for qid, ranked in out.run.items():
                     drop = task.exclude.get(qid, frozenset())
                     run[qid] = [(d, s) for d, s in ranked if d not in drop][: self.k]
-                per_query = evaluate(run, task.qrels, self.metrics)
+                per_query = self._evaluate(run, out.also)
                 results[n] = SetupResult(
                     name=n,
                     setup=self.setups[n],

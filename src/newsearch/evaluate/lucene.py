@@ -471,10 +471,24 @@ class LuceneEngine:
             )  # fmt: skip
             return self._read_output(qids, t / "run.trec", t / "lat.tsv", k)
 
-    def related_all(self, doc_ids: Sequence[str], k: int) -> SearchOutput:
+    def related_all(
+        self,
+        doc_ids: Sequence[str] | Mapping[str, str],
+        k: int,
+        params: Mapping[str, Any] | None = None,
+        docs: Any = None,
+    ) -> SearchOutput:
         """For each indexed doc id, the top ``k`` other documents by Lucene's ``MoreLikeThis``
-        (title and body, Lucene's defaults); the run's query ids are the doc ids. An id not in
-        the index raises :class:`LucenePeerError`."""
+        (title and body, Lucene's defaults); the run's query ids are the doc ids (or, given a
+        mapping query id -> doc id, its query ids). An id not in the index raises
+        :class:`LucenePeerError`."""
+        if isinstance(doc_ids, Mapping):
+            by_doc = {d: q for q, d in doc_ids.items()}
+            out = self.related_all(list(doc_ids.values()), k)
+            return SearchOutput(
+                run={by_doc[d]: r for d, r in out.run.items()},
+                seconds={by_doc[d]: t for d, t in out.seconds.items()},
+            )
         index_dir = self._require_index()
         docs_path = index_dir.parent / "docs.jsonl"
         if not docs_path.is_file():

@@ -18,6 +18,15 @@ A :class:`Task` is plain data plus a corpus loader. Four tasks are built from th
 ``ant-known-item``
     ANT's 2,000 known-item title queries -> the article (and its exact-body copies), searching
     the body only (the title field is not searched).
+``ant-related-easy``, ``ant-related-hard``, ``ant-related-hard-same``
+    Related news (``kind="related"``: the query is an article id): each article of a silver
+    cross-outlet pair (Feb-Jun 2018) -> its partner from another outlet (and the partner's
+    exact-body copies), in the easy band (TF-IDF cosine >= 0.5: mostly wire rewrites), the
+    hard band (0.3-0.5: the same story told differently, mixed with follow-ups), and the 61
+    hard-band pairs of an 80-pair random sample that a reader judged to be one story
+    (``evaluate/data/related_hard_judged.tsv``). A partner listed in "also published by" counts
+    as found at rank 1. The per-query metric ``Copies@10`` is the share of the top 10 related
+    items that are near-copies of the article or of a higher-ranked item.
 
 A user adds a task in a few lines, from files (:meth:`Task.from_files`) or a loader
 (:func:`register_task`).
@@ -82,6 +91,14 @@ class Task:
     description: str = ""
     citation: str = ""
     fingerprint: str = ""
+    #: ``search`` (queries are text) or ``related`` (queries are ids of articles of the corpus,
+    #: answered by an engine's ``related_all``).
+    kind: str = "search"
+    #: Metrics the task is reported with by default (``None``: the runner's defaults).
+    metrics: tuple[str, ...] | None = None
+    #: ``extra_metrics(run, also) -> {metric: {qid: value}}``: per-query metrics that
+    #: ir-measures does not compute (``also``: each query's "also published by" ids).
+    extra_metrics: Callable[[Run, dict[str, list[str]]], dict[str, dict[str, float]]] | None = None
 
     def docs(self) -> Iterator[Doc]:
         yield from self.load_docs()
@@ -99,6 +116,7 @@ class Task:
             "description": self.description,
             "citation": self.citation,
             "fingerprint": self.fingerprint,
+            "kind": self.kind,
         }
 
     @classmethod
@@ -395,11 +413,127 @@ def _ant_known_item(data: Path) -> Task:
     )
 
 
+#: Related-news bands of the silver pairs (cosine ranges, upper bound excluded).
+RELATED_BANDS = {"easy": (0.5, 1.01), "hard": (0.3, 0.5)}
+#: Silver pairs are dated Feb-Jun 2018 (SOURCE.md); related news is judged on those.
+RELATED_METRICS = ("R@5", "R@10", "RR@10", "Copies@10")
+_JUDGED = "related_hard_judged.tsv"
+
+
+def judged_pairs() -> list[tuple[str, str, float, str]]:
+    """The hand-judged hard-band sample: (id_a, id_b, cosine, ``same``/``other``)."""
+    from importlib.resources import files
+
+    text = files("newsearch.evaluate").joinpath("data", _JUDGED).read_text(encoding="utf-8")
+    rows = csv.DictReader(
+        (ln for ln in text.splitlines() if not ln.startswith("#")), delimiter="\t"
+    )
+    return [(r["id_a"], r["id_b"], float(r["cosine"]), r["judgment"]) for r in rows]
+
+
+def _ant_related(band: str) -> Callable[[Path], Task]:
+    def load(data: Path) -> Task:
+        pairs_file = _need(data / _ANT / "silver" / "cross_outlet_pairs_1day_cos0.3.tsv.gz")
+        partners: dict[str, set[str]] = defaultdict(set)
+        if band == "hard-same":
+            for a, b, _, judgment in judged_pairs():
+                if judgment == "same":
+                    partners[a].add(b)
+                    partners[b].add(a)
+            what = "the 61 hand-judged same-story pairs of an 80-pair hard-band sample"
+        else:
+            lo, hi = RELATED_BANDS[band]
+            with _open_text(pairs_file) as f:
+                for row in csv.DictReader(f, delimiter="\t"):
+                    if lo <= float(row["cosine"]) < hi:
+                        partners[row["id_a"]].add(row["id_b"])
+                        partners[row["id_b"]].add(row["id_a"])
+            what = f"silver cosine {lo}-{min(hi, 1.0)}"
+        copies = _ant_copies(data)
+        qrels: Qrels = {}
+        for a in sorted(partners):
+            relevant: set[str] = set()
+            for b in partners[a]:
+                relevant |= copies.get(b, frozenset()) | {b}
+            relevant.discard(a)
+            if relevant:
+                qrels[a] = dict.fromkeys(sorted(relevant), 1)
+        shards = _ant_shards(data)
+        load_docs = _ant_docs(data)
+        return Task(
+            name=f"ant-related-{band}",
+            corpus="ant",
+            queries={a: a for a in qrels},
+            qrels=qrels,
+            load_docs=load_docs,
+            exclude={a: frozenset({a}) for a in qrels},
+            description=f"ANT related news: article -> same-story article of another outlet "
+            f"({what})",
+            citation=_CITE_ANT,
+            fingerprint=_fingerprint(shards),
+            kind="related",
+            metrics=RELATED_METRICS,
+            extra_metrics=_copies_metric(load_docs),
+        )
+
+    return load
+
+
+#: The judge of "near-copy" in ``Copies@10``: Jaccard similarity of the two texts' sets of
+#: word 3-grams (normalized text), computed exactly. Rewrites of one story by two outlets
+#: score well below it; a dispatch republished with edits scores above.
+NEAR_COPY_JACCARD = 0.5
+
+
+def word_shingles(text: str, n: int = 3) -> frozenset[str]:
+    """The set of word ``n``-grams of ``text`` after newsearch's normalization."""
+    from ..normalize import normalize
+
+    words = normalize(text).split()
+    if len(words) < n:
+        return frozenset([" ".join(words)]) if words else frozenset()
+    return frozenset(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def _copies_metric(
+    load_docs: Callable[[], Iterable[Doc]],
+) -> Callable[[Run, dict[str, list[str]]], dict[str, dict[str, float]]]:
+    """``Copies@10``: per query, the share of its top 10 related items that are near-copies
+    (:data:`NEAR_COPY_JACCARD`) of the query's article or of an item ranked above them."""
+
+    def metric(run: Run, also: dict[str, list[str]]) -> dict[str, dict[str, float]]:
+        need = set(run) | {d for ranked in run.values() for d, _ in ranked[:10]}
+        sh = {d.id: word_shingles(f"{d.title}\n{d.body}") for d in load_docs() if d.id in need}
+        out: dict[str, float] = {}
+        for qid, ranked in run.items():
+            shown = [sh.get(qid, frozenset())]
+            top = [d for d, _ in ranked[:10]]
+            bad = 0
+            for d in top:
+                mine = sh.get(d, frozenset())
+                if any(jaccard(mine, other) >= NEAR_COPY_JACCARD for other in shown):
+                    bad += 1
+                shown.append(mine)
+            out[qid] = bad / len(top) if top else 0.0
+        return {"Copies@10": out}
+
+    return metric
+
+
 _TASKS: dict[str, Callable[[Path], Task]] = {
     "arcd": _arcd,
     "ans-paraphrase": _ans,
     "ant-cross-outlet": _ant_cross_outlet,
     "ant-known-item": _ant_known_item,
+    "ant-related-easy": _ant_related("easy"),
+    "ant-related-hard": _ant_related("hard"),
+    "ant-related-hard-same": _ant_related("hard-same"),
 }
 
 
