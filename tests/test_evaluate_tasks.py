@@ -103,7 +103,10 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_registered_tasks() -> None:
-    assert task_names() == ["ans-paraphrase", "ant-cross-outlet", "ant-known-item", "arcd"]
+    assert task_names() == [
+        "ans-paraphrase", "ant-cross-outlet", "ant-known-item", "ant-related-easy",
+        "ant-related-hard", "ant-related-hard-same", "arcd",
+    ]  # fmt: skip
     with pytest.raises(UnknownComponentError, match="arcd"):
         load_task("nope")
     with pytest.raises(ConfigError, match="pass --data"):
@@ -301,3 +304,83 @@ def test_results_from_two_runs_merge_per_task(data_dir: Path, tmp_path: Path) ->
         two.results["tfidf"].comparisons["RR@10"].mean_diff
     )
     assert len(merged.provenance["runs"]) == 2 and paths["json"].exists()
+
+
+# -- related-news tasks
+
+
+def test_ant_related_bands(data_dir: Path) -> None:
+    easy = load_task("ant-related-easy", data_dir)
+    hard = load_task("ant-related-hard", data_dir)
+    arts = _articles()
+    assert easy.kind == hard.kind == "related"
+    assert "Copies@10" in (easy.metrics or ())
+    # Queries are article ids; the article itself is excluded from its own list.
+    assert all(q == t for q, t in easy.queries.items())
+    assert all(easy.exclude[q] == frozenset({q}) for q in easy.queries)
+    # The 0.31 pair is hard, not easy; the 0.9 pair's partner brings its exact-body copy.
+    a1, a2 = arts[1]["id"], arts[2]["id"]
+    assert hard.qrels == {a1: {a2: 1}, a2: {a1: 1}}
+    assert a1 not in easy.queries or a2 not in easy.qrels.get(a1, {})
+    assert easy.qrels[arts[3]["id"]] == {arts[0]["id"]: 1, "DUP-1": 1}
+    # The judged sample ships with the package: 80 pairs, 61 judged one story.
+    from newsearch.evaluate.tasks import judged_pairs
+
+    pairs = judged_pairs()
+    assert len(pairs) == 80 and sum(j == "same" for *_, j in pairs) == 61
+    assert all(0.3 <= c < 0.5 for _, _, c, _ in pairs)
+
+
+def test_related_experiment_credits_also_published_by_and_counts_copies(tmp_path: Path) -> None:
+    from newsearch.evaluate import Experiment, Setup, Task
+    from newsearch.evaluate.engines import Doc, SearchOutput, register_engine
+    from newsearch.evaluate.tasks import RELATED_METRICS, _copies_metric
+
+    story = "اجتمع وزراء الخارجية العرب في القاهرة لبحث الأزمة في المنطقة وسبل حلها سلميا"
+    docs = [
+        Doc("q", "الوزراء يجتمعون", story),
+        Doc("copy", "الوزراء يجتمعون", story + " وقال مصدر"),  # a near-copy of q
+        Doc("rewrite", "اجتماع عربي", "بحث الوزراء العرب اليوم في العاصمة المصرية أزمة المنطقة"),
+        Doc("other", "مباراة", "فاز الفريق في المباراة النهائية بهدفين"),
+    ]
+
+    class Fake:
+        def __init__(self, shows_copy: bool) -> None:
+            self.shows_copy = shows_copy
+
+        def build(self, docs_: object, workdir: Path, fields: object = ()) -> float:
+            return 0.0
+
+        def search_all(self, *a: object, **k: object) -> SearchOutput:
+            raise AssertionError("a related task must not call search_all")
+
+        def related_all(self, queries: dict[str, str], k: int, params: object, docs: object):
+            out = SearchOutput()
+            for qid in queries:
+                if self.shows_copy:  # as Lucene's MoreLikeThis does: the copy is an item
+                    out.run[qid] = [("copy", 3.0), ("other", 2.0), ("rewrite", 1.0)]
+                else:  # the copy shown apart, the rewrite second
+                    out.run[qid] = [("other", 2.0), ("rewrite", 1.0)]
+                    out.also[qid] = ["copy"]
+                out.seconds[qid] = 0.001
+            return out
+
+    register_engine("fake-related", Fake, ("shows_copy",))
+    task = Task(
+        name="mini-related", corpus="mini", queries={"q": "q"},
+        qrels={"q": {"copy": 1, "rewrite": 1}}, load_docs=lambda: iter(docs),
+        exclude={"q": frozenset({"q"})}, kind="related", metrics=RELATED_METRICS,
+        extra_metrics=_copies_metric(lambda: iter(docs)),
+    )  # fmt: skip
+    setups = {
+        "apart": Setup("fake-related", shows_copy=False),
+        "inline": Setup("fake-related", shows_copy=True),
+    }
+    res = Experiment(setups, task, list(RELATED_METRICS), workdir=tmp_path).run()
+    apart, inline = res.results["apart"].means, res.results["inline"].means
+    # "also published by" counts as found at rank 1; the rewrite is still found at rank 2.
+    assert apart["RR@10"] == 1.0 and apart["R@5"] == 1.0
+    assert apart["Copies@10"] == 0.0
+    # Shown inline, the copy is one of three items and a near-copy of the article.
+    assert inline["RR@10"] == 1.0 and inline["Copies@10"] == pytest.approx(1 / 3)
+    assert "Copies@10" in res.to_markdown()

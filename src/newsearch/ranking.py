@@ -14,9 +14,10 @@ scorer can combine a word's evidence across fields before saturating it (true BM
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,8 +62,9 @@ def _length_table() -> FloatArray:
 class _SegmentPostings:
     """Posting arrays and field lengths of one immutable Whoosh segment, memoized."""
 
-    def __init__(self, segreader: Any) -> None:
+    def __init__(self, segreader: Any, key: str = "") -> None:
         self.reader = segreader
+        self.key = key
         self.doccount = segreader.doc_count_all()
         self._lengths: dict[str, FloatArray] = {}
         self._ids: list[str] | None = None
@@ -121,6 +123,10 @@ class _SegmentPostings:
     def read(self, field: str, token: str) -> tuple[IntArray, FloatArray]:
         """All (docnum, term frequency) postings of ``token`` in ``field`` of this segment."""
         from whoosh.reading import TermNotFound
+
+        dfs = _DF_TABLES.peek((self.key, field))
+        if dfs is not None and token not in dfs:
+            return _EMPTY_IDS, _EMPTY_TF  # known absent: skip Whoosh's hashed term lookup
 
         try:
             m = self.reader.postings(field, token)
@@ -194,6 +200,76 @@ class _PostingsCache:
 _CACHE = _PostingsCache()
 
 
+def _read_dfs(segreader: Any, field: str) -> dict[str, int]:
+    """Every term of ``field`` in one segment with its document frequency. Whoosh's W3 terms
+    table is sorted by (field number, term), so the field's entries are one contiguous run:
+    it is parsed from one read of the file, not term by term."""
+    terms = getattr(segreader, "_terms", None)
+    table = getattr(terms, "_tindex", None)
+    fieldmap = getattr(terms, "_fieldmap", None)
+    if table is None or fieldmap is None or not hasattr(table, "closest_key_pos"):
+        try:
+            return {
+                (t.decode("utf-8") if isinstance(t, bytes) else str(t)): int(ti.doc_frequency())
+                for t, ti in segreader.iter_field(field)
+            }
+        except Exception:
+            return {}
+    if field not in fieldmap:
+        return {}
+    prefix = fieldmap[field].to_bytes(2, "big")
+    start = table.closest_key_pos(prefix)
+    if start is None:
+        return {}
+    from whoosh.filedb.filetables import _lengths
+
+    end = table.endofdata
+    buf = bytes(table.dbfile.get(start, end - start))
+    unpack = _lengths.unpack_from
+    head = _lengths.size
+    out: dict[str, int] = {}
+    pos, n = 0, len(buf)
+    while pos < n:
+        klen, vlen = unpack(buf, pos)
+        kpos = pos + head
+        if buf[kpos : kpos + 2] != prefix:
+            break
+        vpos = kpos + klen
+        # W3TermInfo: flags (1 byte), total weight (4), doc frequency (4, big-endian).
+        with contextlib.suppress(UnicodeDecodeError):
+            out[buf[kpos + 2 : vpos].decode("utf-8")] = int.from_bytes(
+                buf[vpos + 5 : vpos + 9], "big"
+            )
+        pos = vpos + vlen
+    return out
+
+
+class _TableCache:
+    """Process-wide LRU of per-segment term tables (segments never change)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._tables: OrderedDict[tuple[str, str], dict[str, int]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def peek(self, key: tuple[str, str]) -> dict[str, int] | None:
+        with self._lock:
+            return self._tables.get(key)
+
+    def get_or_build(self, key: tuple[str, str], segreader: Any) -> dict[str, int]:
+        table = self.peek(key)
+        if table is None:
+            table = _read_dfs(segreader, key[1])
+            with self._lock:
+                self._tables[key] = table
+                while len(self._tables) > self._size:
+                    self._tables.popitem(last=False)
+        return table
+
+
+_DF_TABLES = _TableCache()
+
+
 def _segment_key(segreader: Any) -> str:
     """A process-wide cache key for a segment's postings. Whoosh names each segment with 16
     random characters when it is written and never changes its postings afterwards (only its
@@ -211,7 +287,10 @@ class CollectionView:
     def __init__(self, reader: Any) -> None:
         self.reader = reader
         leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
-        self.leaves = [(_SegmentPostings(r), off, _segment_key(r)) for r, off in leaves]
+        keys = [_segment_key(r) for r, _ in leaves]
+        self.leaves = [
+            (_SegmentPostings(r, k), off, k) for (r, off), k in zip(leaves, keys, strict=True)
+        ]
         self.doccount_all = reader.doc_count_all()
         self.doccount = reader.doc_count()
         self._table = _length_table()
@@ -346,6 +425,17 @@ class CollectionView:
 
     def doc_frequency(self, field: str, token: str) -> int:
         return int(self.reader.doc_frequency(field, token))
+
+    def doc_frequencies(self, field: str) -> Callable[[str], int]:
+        """A fast ``token -> document frequency`` of ``field`` (deleted documents included, as
+        in Whoosh), from per-segment term tables read once per process (about 0.1 s per
+        segment of 5k articles); meant for code that looks up hundreds of terms at a time."""
+        tables = [_DF_TABLES.get_or_build((k, field), seg.reader) for seg, _, k in self.leaves]
+
+        def df(token: str) -> int:
+            return sum(t.get(token, 0) for t in tables)
+
+        return df
 
 
 def top_k(

@@ -131,12 +131,14 @@ def key_terms(s: Searcher, title: str, body: str, n: int = KEY_TERMS) -> list[tu
     for t in analyzer(body[:_MAX_BODY_CHARS], mode="index"):
         if t.text:
             tf[t.text] += 1.0
-    reader = s.whoosh.reader()
-    n_docs = max(1, reader.doc_count())
+    view = s.view
+    body_df = view.doc_frequencies("body")
+    title_df = view.doc_frequencies("title")
+    n_docs = max(1, view.doccount)
     max_df = max(MIN_DOC_FREQ, int(MAX_DOC_SHARE * n_docs))
     scored = []
     for stem, f in tf.most_common(400):
-        df = max(reader.doc_frequency("body", stem), reader.doc_frequency("title", stem))
+        df = body_df(stem) or title_df(stem)
         if df < MIN_DOC_FREQ or df > max_df:
             continue
         scored.append((stem, f * math.log(1 + (n_docs - df + 0.5) / (df + 0.5))))

@@ -303,6 +303,8 @@ class Searcher:
         corrections(self.view, self.schema, "تحمية")
         for name in ("source", "category"):
             self.view.codes(name)
+        for name in ("title", "body"):
+            self.view.doc_frequencies(name)  # related news' key terms; skips absent terms
         self.view.timestamps("published")
         self.search("الحكومة", limit=1)
         return self

@@ -37,6 +37,9 @@ from .tasks import Task
 __all__ = ["Experiment", "ExperimentResult", "Setup", "SetupResult", "expand_grid"]
 
 #: Files whose content decides what a newsearch build contains (a change invalidates caches).
+#: Metrics where less is better (bolded at their minimum in tables).
+LOWER_IS_BETTER = frozenset({"Copies@10"})
+
 _BUILD_MODULES = (
     "normalize.py",
     "_lexicon.py",
@@ -341,7 +344,12 @@ class ExperimentResult:
             "| " + " | ".join(head) + " |",
             "|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|",
         ]
-        best = {m: max((r.means.get(m, 0.0) for r in self.ranked()), default=0.0) for m in metrics}
+        best = {
+            m: (min if m in LOWER_IS_BETTER else max)(
+                (r.means.get(m, 0.0) for r in self.ranked()), default=0.0
+            )
+            for m in metrics
+        }
         for r in self.ranked():
             cells = [f"`{r.name}`"]
             for m in metrics:
