@@ -13,7 +13,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
 from ..errors import ConfigError, IndexLockedError
-from ..index import NewsIndex
+from ..index import NewsIndex, SmallSegmentMerge
 from ..ingest import IngestReport, Rejection
 from ..schema import document_to_article
 from ..search import MAX_PAGE_DEPTH, MAX_PAGE_SIZE, Searcher
@@ -137,6 +137,8 @@ class WebState:
     limits: Limits
     token: bytes | None
     write_lock_timeout: float
+    #: How this app's commits merge segments: bounded, so that no upsert rewrites the index.
+    merge_policy: Any = field(default_factory=SmallSegmentMerge)
 
     def __post_init__(self) -> None:
         import threading
@@ -214,6 +216,7 @@ def create_app(
     write_lock_timeout: float = 10.0,
     warm: bool = True,
     scorer: Any = None,
+    merge_policy: Any = None,
     page: bool = True,
     title: str = "newsearch",
 ) -> FastAPI:
@@ -230,6 +233,9 @@ def create_app(
     :param write_lock_timeout: seconds a write waits for the index lock before a 503.
     :param warm: build the searcher's tables before serving (the first user does not wait).
     :param scorer: the scorer searches use (default ``bm25f``).
+    :param merge_policy: how the app's commits merge segments (default
+        :class:`~newsearch.index.SmallSegmentMerge`: bounded work per commit).
+    :param page: serve the search page at ``/``.
     """
     lim = limits or Limits()
     if isinstance(ingest_token, str) and not ingest_token.isascii():
@@ -242,6 +248,7 @@ def create_app(
         limits=lim,
         token=ingest_token.encode() if ingest_token else None,
         write_lock_timeout=write_lock_timeout,
+        merge_policy=merge_policy or SmallSegmentMerge(),
     )
 
     @asynccontextmanager
@@ -500,7 +507,10 @@ def create_app(
         body = await _read_body(request, lim.max_body_bytes)
         records, lines = _records(body, kind == "application/json")
         report = await run_in_threadpool(
-            state.write, lambda ix: ix.ingest(records, workers=1, progress=False)
+            state.write,
+            lambda ix: ix.ingest(
+                records, workers=1, progress=False, merge_policy=state.merge_policy
+            ),
         )
         _renumber(report, lines)
         return OrjsonResponse(report.to_dict())
@@ -521,7 +531,7 @@ def create_app(
         def delete(ix: NewsIndex) -> bool:
             found = ix.delete(article_id)
             if found:
-                ix.commit()
+                ix.commit(merge_policy=state.merge_policy)
             return found
 
         if not state.write(delete):
