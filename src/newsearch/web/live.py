@@ -147,7 +147,7 @@ class LiveSearcher:
             self._thread.join(timeout=5)
         with self._lock:
             slot = self._slot
+            done = slot.users == 0 and not slot.retired
             slot.retired = True
-            done = slot.users == 0
         if done:
             slot.searcher.close()
