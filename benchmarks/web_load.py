@@ -406,6 +406,7 @@ def main() -> int:
     args = ap.parse_args()
 
     git = git_info()
+    machine_start = machine()  # the load average before the run: the machine is shared
     scratch = args.workdir / "index"
     if scratch.exists():
         shutil.rmtree(scratch)
@@ -447,10 +448,11 @@ def main() -> int:
         },
         "related_available": load.related_available,
         "git": git,
-        "machine": machine(),
+        "machine": machine_start,
         "versions": package_versions((*PACKAGES_WEB,)),
         "levels": levels,
     }
+    report["machine"]["loadavg_end"] = os.getloadavg()
     report["git"]["src_changed_during_run"] = git_info()["src_sha256"] != git["src_sha256"]
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     args.out.mkdir(parents=True, exist_ok=True)
