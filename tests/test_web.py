@@ -527,6 +527,37 @@ def test_live_searcher_serves_threads_while_commits_swap_snapshots(writable: Pat
     assert seen and set(seen) <= set(range(before, final + 1))
 
 
+def test_live_searcher_lends_its_searcher_to_one_request_at_a_time(base_index: Path) -> None:
+    """Whoosh's readers share file positions: two threads reading through one searcher can
+    read each other's bytes (seen under load), so requests take turns."""
+    live = LiveSearcher(NewsIndex.open(base_index), interval=0, warm=False)
+    inside, release = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def first() -> None:
+        with live.searcher():
+            inside.set()
+            release.wait(5)
+            order.append("first out")
+
+    def second() -> None:
+        inside.wait(5)
+        with live.searcher():
+            order.append("second in")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    inside.wait(5)
+    time.sleep(0.1)
+    assert order == []  # the second request waits for the first
+    release.set()
+    for t in threads:
+        t.join(5)
+    assert order == ["first out", "second in"]
+    live.close()
+
+
 def test_app_mounts_under_a_prefix(base_index: Path) -> None:
     parent = FastAPI()
     parent.mount("/news", create_app(base_index, refresh_interval=0, warm=False))

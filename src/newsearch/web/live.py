@@ -3,8 +3,7 @@
 A :class:`~newsearch.search.Searcher` sees the index as of the commit it was opened on, and
 its caches (postings, column arrays, name-variant and spelling tables) are what make searches
 fast, so a server must not open one per request. :class:`LiveSearcher` holds one, lends it to
-every request (threads share it: searchers are thread-safe), and replaces it when the index
-has a newer commit:
+every request, and replaces it when the index has a newer commit:
 
 - a background thread asks the index every ``interval`` seconds whether a newer commit exists
   (a directory listing: ~0.1 ms) and, if so, opens and warms a searcher over it while requests
@@ -15,6 +14,12 @@ has a newer commit:
 
 So an article committed by any process is served by every process within ``interval`` plus the
 time to open and warm the new snapshot (measured in docs/benchmarks.md, "Web load").
+
+Requests take turns on a searcher: Whoosh's segment readers read their files through shared
+file objects (seek, then read), so two threads reading postings or stored fields through one
+searcher at once can read each other's bytes (seen under load as corrupt-pickle and zlib
+errors, 3 requests in ~14,000 at 8-128 clients). Most of a search holds the GIL anyway; to use
+several cores, run several worker processes (``newsearch serve --workers N``).
 """
 
 from __future__ import annotations
@@ -40,12 +45,13 @@ log = logging.getLogger("newsearch.web")
 class _Slot:
     """A searcher and the number of requests using it."""
 
-    __slots__ = ("retired", "searcher", "users")
+    __slots__ = ("lock", "retired", "searcher", "users")
 
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
         self.users = 0
         self.retired = False
+        self.lock = threading.Lock()  # one request at a time reads through the searcher
 
 
 class LiveSearcher:
@@ -95,12 +101,13 @@ class LiveSearcher:
     @contextmanager
     def searcher(self) -> Iterator[Searcher]:
         """Borrow the current searcher for one request (all of a request's reads then come
-        from the same snapshot)."""
+        from the same snapshot), exclusively: other threads wait for it."""
         with self._lock:
             slot = self._slot
             slot.users += 1
         try:
-            yield slot.searcher
+            with slot.lock:
+                yield slot.searcher
         finally:
             with self._lock:
                 slot.users -= 1
