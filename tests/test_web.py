@@ -527,6 +527,28 @@ def test_live_searcher_serves_threads_while_commits_swap_snapshots(writable: Pat
     assert seen and set(seen) <= set(range(before, final + 1))
 
 
+def test_a_refreshed_snapshot_reuses_its_segments_tables(writable: Path) -> None:
+    """A refresh after a small commit reads only the new segment: columns, lengths and
+    name-variant tables of the others are shared, and variants still span every segment."""
+    ix = NewsIndex.open(writable)
+    old = Searcher(ix).warm()
+    assert old._variant_index().variants("اردوغان") == []
+    ix.upsert({"id": "new", "title": "اردوغن يزور انقرة", "body": "زيارة"})  # another spelling
+    ix.commit()
+    new = old.refresh()
+    assert new is not old
+    shared = {key: seg for seg, _, key in old.view.leaves}
+    for seg, _, key in new.view.leaves:
+        if key in shared:
+            assert seg._columns is shared[key]._columns and seg._lengths is shared[key]._lengths
+    assert len(new.view.leaves) == len(shared) + 1
+    # A group split across segments (one spelling in each) is still one group.
+    assert new._variant_index().variants("اردوغان") == ["اردوغن"]
+    assert "new" in {h.id for h in new.search("أردوغان", limit=50)}
+    old.close()
+    new.close()
+
+
 def test_live_searcher_lends_its_searcher_to_one_request_at_a_time(base_index: Path) -> None:
     """Whoosh's readers share file positions: two threads reading through one searcher can
     read each other's bytes (seen under load), so requests take turns."""
