@@ -12,7 +12,8 @@ Serves a copy of an index with ``newsearch serve`` (``--workers`` processes, uvi
 ``suggest``   5%  ``/suggest`` of a query
 
 Meanwhile one writer POSTs a batch of new articles (copies of corpus articles with new ids and
-a unique marker word) every ``--ingest-every`` seconds, and a prober measures, for each batch,
+a unique marker word) ``--ingest-every`` seconds after its previous POST was answered, and a
+prober measures, for each batch,
 the time from the POST's answer (the commit) until a search for the marker finds it
 (``visible_any``), and until every worker serves the new commit (``visible_all``: each worker's
 ``/health`` generation, read over fresh connections so that every worker is asked).
@@ -361,7 +362,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"{c['duration_s']:g} s per level, loopback)\n",
         f"Mix: {', '.join(f'{k} {w}%' for k, w in MIX)}"
         + ("" if report["related_available"] else " (related: /articles/{id}, route not available)")
-        + f"; one POST of {c['ingest_batch']} new articles every {c['ingest_every_s']:g} s.\n",
+        + f"; a POST of {c['ingest_batch']} new articles {c['ingest_every_s']:g} s after the "
+        "previous one was answered.\n",
         "| clients | req/s | p50 ms | p95 ms | p99 ms | errors | ingested | POST p50 ms "
         "| visible any p50 / max s | visible all workers p50 / max s "
         "| server CPU s | client CPU s |",
@@ -398,7 +400,12 @@ def main() -> int:
     ap.add_argument("--warmup", type=float, default=10.0, help="untimed seconds at 8 clients")
     ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     ap.add_argument("--refresh-interval", type=float, default=0.5)
-    ap.add_argument("--ingest-every", type=float, default=2.0, help="seconds between POSTs")
+    ap.add_argument(
+        "--ingest-every",
+        type=float,
+        default=2.0,
+        help="seconds from one POST's answer to the next POST",
+    )
     ap.add_argument("--ingest-batch", type=int, default=20, help="articles per POST")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--workdir", type=Path, default=Path(".bench-cache/web-load"))

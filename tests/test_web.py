@@ -280,6 +280,10 @@ def test_health(client: TestClient) -> None:
     assert h["status"] == "ok" and h["articles"] == len(ARTICLES)
     assert h["writes"] is True and h["generation"] >= 1 and h["worker"] == os.getpid()
     assert client.head("/health").status_code == 200
+    # A liveness probe does not wait for the searcher: it answers while a search holds it.
+    live = client.app.state.newsearch.live  # type: ignore[attr-defined]
+    with live.searcher():
+        assert client.get("/health").json()["status"] == "ok"
 
 
 def test_openapi_describes_every_route(client: TestClient) -> None:

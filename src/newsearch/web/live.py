@@ -135,6 +135,10 @@ class LiveSearcher:
             self.last_refresh_seconds = time.perf_counter() - t0
             return True
 
+    def doc_count(self) -> int:
+        """Articles in the snapshot being served (known in memory: no file is read)."""
+        return int(self._slot.searcher.view.doccount)
+
     def generation(self) -> int:
         """The commit generation being served (``-1`` for an in-memory index)."""
         gen = self._slot.searcher.whoosh.reader().generation()
