@@ -490,7 +490,7 @@ def test_commits_by_another_writer_are_served_within_the_refresh_interval(
             assert time.perf_counter() - t0 < 5, "not visible after 5 s"
             time.sleep(0.01)
         waited = time.perf_counter() - t0
-        assert waited < interval + 1.0, waited
+        assert waited < interval + 2.0, waited  # the check, the refresh; slack for busy CI
         assert c.get("/health").json()["generation"] > gen
 
 
