@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DATA ?= ../shared/datasets
 
-.PHONY: demo test peers bench bench-analysis bench-index clean
+.PHONY: demo test peers browser bench bench-analysis bench-index clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[fast,dev,bench]"
+	$(BIN)/python -m pip install -q -e ".[fast,dev,bench,web]"
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
@@ -33,7 +33,16 @@ peers:
 	fi
 	@command -v javac >/dev/null || echo "note: no javac; the Lucene peer will be skipped"
 
-test: $(VENV)/.installed-dev peers
+# The browser test (tests/test_web_browser.py) drives Debian's chromium through Playwright
+# (Playwright's own browser download is not used). Best effort, like `peers`: where chromium
+# cannot be installed, that test skips and says why.
+browser:
+	@if ! command -v chromium >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  { apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }; } >/dev/null 2>&1 \
+	    || echo "note: could not install chromium; the browser test will be skipped"; \
+	fi
+
+test: $(VENV)/.installed-dev peers browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy

@@ -99,3 +99,15 @@ def ant_articles() -> list[dict[str, Any]]:
     path = DATA / "ant" / "fixture_articles.jsonl"
     with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def fixture_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index directory of the 268 fixture articles, built once per session: tests that
+    write copy it first."""
+    from newsearch.index import NewsIndex
+
+    path = tmp_path_factory.mktemp("fixture-index") / "ix"
+    fixture = DATA / "ant" / "fixture_articles.jsonl"
+    NewsIndex.create(path).ingest(fixture, progress=False, workers=1)
+    return path

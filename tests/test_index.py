@@ -234,3 +234,33 @@ def test_cli_index_and_info(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     # naming another analyzer for an existing index is refused, --overwrite rebuilds
     assert main(["index", str(tmp_path / "ix"), str(FIXTURE), "--analyzer", "snowball"]) == 2
     assert main(["info", str(tmp_path / "missing")]) == 2
+
+
+def test_small_segment_merge_has_bounded_work(tmp_path: Path) -> None:
+    from newsearch.index import SmallSegmentMerge
+
+    ix = NewsIndex.create(tmp_path / "ix")
+    ix.ingest([art(f"big{i}") for i in range(30)], progress=False, workers=1)  # one segment
+
+    def segments() -> list[int]:
+        with ix.reader() as r:
+            return sorted(sub.doc_count_all() for sub, _ in r.leaf_readers())
+
+    policy = SmallSegmentMerge(max_docs=10, min_segments=3)
+    for n in range(2):
+        ix.upsert(art(f"small{n}"))
+        ix.commit(merge_policy=policy)
+    assert segments() == [1, 1, 30]  # two small segments: fewer than min_segments
+    for n in range(2, 5):
+        ix.upsert(art(f"small{n}"))
+        ix.commit(merge_policy=policy)
+    assert segments() == [1, 4, 30]  # three small ones merged with the fourth commit
+    for n in range(5, 12):
+        ix.upsert(art(f"small{n}"))
+        ix.commit(merge_policy=policy)
+    assert max(segments()[:-1]) <= 10 + 1 and segments()[-1] == 30  # the big one untouched
+    assert len(ix) == 42
+    report = ix.ingest([art("via-ingest")], progress=False, merge_policy=policy)
+    assert report.added == 1 and 30 in segments() and len(ix) == 43
+    with pytest.raises(ConfigError):
+        SmallSegmentMerge(min_segments=1)

@@ -243,3 +243,11 @@ def test_rial_sign_is_tokenized_like_its_normalized_form():
 def test_invisible_character_inside_a_decimal_number(text):
     assert normalize(text) == "3.5"
     assert _texts(text) == ["3.5"]
+
+
+@pytest.mark.parametrize("text", ["Aً٫0A", "aـ٫5", "كتابُ.5"])
+def test_a_mark_after_a_letter_does_not_make_a_decimal_separator(text):
+    # Found by hypothesis: the separator used to be accepted after any invisible mark, so a
+    # letter + haraka + "٫" + digit stayed one token while its normalized form split in two.
+    assert _texts(text) == _texts(normalize(text))
+    assert len(_texts(text)) == 2

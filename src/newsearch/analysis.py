@@ -58,7 +58,13 @@ __all__ = [
 # invisible marks around the separator included.
 _IGN = re.escape(IGNORABLE_CHARS)
 _PRES = "\ufb50-\ufdff\ufe70-\ufefc"
-WORD_PATTERN = rf"[\w{_PRES}][\w{_PRES}{_IGN}]*(?:(?<=[\d{_IGN}])[.\u066b][{_IGN}]*\d[\d{_IGN}]*)*"
+# A decimal separator belongs to a number only after a digit, with at most 16 invisible marks
+# (harakat, tatweel) between them: a fixed-width look-behind per count, since "a\u064b\u066b0" must
+# split as its normalized form "a\u066b0" does (the look-behind used to accept any mark).
+_AFTER_DIGIT = "(?:" + "|".join(rf"(?<=\d[{_IGN}]{{{k}}})" for k in range(17)) + ")"
+WORD_PATTERN = (
+    rf"[\w{_PRES}][\w{_PRES}{_IGN}]*(?:(?=[.\u066b]){_AFTER_DIGIT}[.\u066b][{_IGN}]*\d[\d{_IGN}]*)*"
+)
 _WORD_RE = re.compile(WORD_PATTERN)
 # re.split with a capturing group returns [gap, word, gap, word, ..., gap] in C; walking that
 # list and summing lengths for offsets is much cheaper than one Match object per token.

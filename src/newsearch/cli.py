@@ -236,6 +236,46 @@ def _cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    """Run the web app with uvicorn. Each worker process builds its app from environment
+    variables (``newsearch.web:app_from_env``), which is what uvicorn needs for ``--workers``."""
+    import os
+
+    try:
+        import uvicorn
+
+        import newsearch.web  # noqa: F401  (fails here, clearly, without the [web] extra)
+    except ImportError as e:
+        print(f"newsearch: error: {e}; pip install 'newsearch[web]'", file=sys.stderr)
+        return 2
+    from .index import NewsIndex
+
+    path = Path(args.index_dir).resolve()
+    NewsIndex.open(path)  # a missing or incompatible index fails now, not in every worker
+    if args.workers < 1:
+        print("newsearch: error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    os.environ["NEWSEARCH_INDEX"] = str(path)
+    os.environ["NEWSEARCH_CORS_ORIGINS"] = ",".join(args.cors_origin or ())
+    os.environ["NEWSEARCH_REFRESH_INTERVAL"] = str(args.refresh_interval)
+    writes = "enabled" if os.environ.get("NEWSEARCH_INGEST_TOKEN") else "disabled"
+    print(
+        f"newsearch: serving {path} on http://{args.host}:{args.port}/ "
+        f"({args.workers} worker(s), writes {writes})",
+        file=sys.stderr,
+    )
+    uvicorn.run(
+        "newsearch.web:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        server_header=False,
+    )
+    return 0
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     try:
         from .evaluate.config import load_config, run_config, update_docs
@@ -353,6 +393,28 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--category", action="append", help="only this category (repeatable)")
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=_cmd_related)
+
+    w = sub.add_parser(
+        "serve",
+        help="serve an index over HTTP: the JSON API and the search page (needs [web])",
+        description="Writes (POST/DELETE /articles) need the token in the environment "
+        "variable NEWSEARCH_INGEST_TOKEN; without it they are disabled.",
+    )
+    w.add_argument("index_dir")
+    w.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    w.add_argument("--port", type=int, default=8000)
+    w.add_argument("--workers", type=int, default=1, help="worker processes")
+    w.add_argument(
+        "--cors-origin", action="append", help="allow browser calls from this origin (repeatable)"
+    )
+    w.add_argument(
+        "--refresh-interval",
+        type=float,
+        default=0.5,
+        help="seconds between checks for newer commits (by any process)",
+    )
+    w.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info"])
+    w.set_defaults(func=_cmd_serve)
 
     b = sub.add_parser("bench", help="run a ranking benchmark described in a TOML file")
     b.add_argument("config", help="run file, e.g. benchmarks/dev.toml")

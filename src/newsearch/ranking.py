@@ -59,16 +59,39 @@ def _length_table() -> FloatArray:
     return np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
 
 
-class _SegmentPostings:
-    """Posting arrays and field lengths of one immutable Whoosh segment, memoized."""
+# Field lengths, columns and ids of each segment, by segment key: shared by every snapshot
+# that holds the segment (segments never change), so a snapshot opened after a small commit
+# (a web server refreshes after each) reads only its new segments' columns.
+_SEGMENT_DATA: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_SEGMENT_DATA_MAX = 256
+_SEGMENT_DATA_LOCK = threading.Lock()
 
-    def __init__(self, segreader: Any, key: str = "") -> None:
+
+def _segment_data(key: str | None) -> dict[str, Any]:
+    if key is None or key.startswith("reader-"):  # keyed by identity: not shareable
+        return {}
+    with _SEGMENT_DATA_LOCK:
+        data = _SEGMENT_DATA.get(key)
+        if data is None:
+            data = _SEGMENT_DATA[key] = {"lengths": {}, "columns": {}}
+            while len(_SEGMENT_DATA) > _SEGMENT_DATA_MAX:
+                _SEGMENT_DATA.popitem(last=False)
+        else:
+            _SEGMENT_DATA.move_to_end(key)
+        return data
+
+
+class _SegmentPostings:
+    """Posting arrays and field lengths of one immutable Whoosh segment, memoized (per
+    process, when ``key`` names the segment)."""
+
+    def __init__(self, segreader: Any, key: str | None = None) -> None:
         self.reader = segreader
         self.key = key
         self.doccount = segreader.doc_count_all()
-        self._lengths: dict[str, FloatArray] = {}
-        self._ids: list[str] | None = None
-        self._columns: dict[str, list[Any]] = {}
+        self._data = _segment_data(key)
+        self._lengths: dict[str, FloatArray] = self._data.setdefault("lengths", {})
+        self._columns: dict[str, list[Any]] = self._data.setdefault("columns", {})
 
     def lengths(self, field: str, table: FloatArray) -> FloatArray:
         cached = self._lengths.get(field)
@@ -109,16 +132,16 @@ class _SegmentPostings:
 
     def ids(self, field: str = "id") -> list[str]:
         """The ``id`` of every document of the segment, by docnum."""
-        if self._ids is None:
+        ids: list[str] | None = self._data.get(f"ids:{field}")
+        if ids is None:
             r = self.reader
             if r.has_column(field):
                 col = r.column_reader(field)
-                self._ids = [v.decode() if isinstance(v, bytes) else str(v) for v in col]
+                ids = [v.decode() if isinstance(v, bytes) else str(v) for v in col]
             else:
-                self._ids = [
-                    str((r.stored_fields(d) or {}).get(field, "")) for d in range(self.doccount)
-                ]
-        return self._ids
+                ids = [str((r.stored_fields(d) or {}).get(field, "")) for d in range(self.doccount)]
+            self._data[f"ids:{field}"] = ids
+        return ids
 
     def read(self, field: str, token: str) -> tuple[IntArray, FloatArray]:
         """All (docnum, term frequency) postings of ``token`` in ``field`` of this segment."""
@@ -289,7 +312,7 @@ class CollectionView:
         leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
         keys = [_segment_key(r) for r, _ in leaves]
         self.leaves = [
-            (_SegmentPostings(r, k), off, k) for (r, off), k in zip(leaves, keys, strict=True)
+            (_SegmentPostings(r, key), off, key) for (r, off), key in zip(leaves, keys, strict=True)
         ]
         self.doccount_all = reader.doc_count_all()
         self.doccount = reader.doc_count()

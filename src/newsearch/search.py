@@ -267,7 +267,10 @@ class Results:
 class Searcher:
     """Searches one snapshot of a :class:`~newsearch.index.NewsIndex` (the last commit when
     it was opened). Made by ``index.searcher()``; use it in a ``with`` block, or call
-    :meth:`close`. Safe to share between threads."""
+    :meth:`close`. Threads may share it one call at a time, not concurrently: Whoosh's
+    segment readers read through shared file objects (seek, then read), and concurrent reads
+    were seen to corrupt each other under load (:class:`newsearch.web.LiveSearcher` lends a
+    searcher to one request at a time)."""
 
     def __init__(
         self,

@@ -1,0 +1,705 @@
+"""The ASGI app: a JSON API over one index, and the search page.
+
+Built with FastAPI (its OpenAPI description is at ``/openapi.json``, interactive at ``/docs``).
+Responses are serialized with orjson straight from the library's ``to_dict()`` methods.
+See docs/web.md for the API, the limits and the security model.
+"""
+
+# No ``from __future__ import annotations`` here: FastAPI reads the routes' annotations at
+# runtime, and they refer to this module's closure variables (the limits of one app).
+
+import hmac
+import logging
+import os
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import orjson
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .. import __version__
+from ..errors import ConfigError, IndexLockedError
+from ..index import NewsIndex, SmallSegmentMerge
+from ..ingest import IngestReport, Rejection
+from ..schema import document_to_article
+from ..search import MAX_PAGE_DEPTH, MAX_PAGE_SIZE, Searcher
+from . import models
+from .live import DEFAULT_REFRESH_INTERVAL, LiveSearcher
+
+__all__ = ["ApiError", "Limits", "WebState", "app_from_env", "create_app"]
+
+log = logging.getLogger("newsearch.web")
+
+STATIC = Path(__file__).parent / "static"
+Sort = Literal["relevance", "newest", "oldest", "recency"]
+T = TypeVar("T")
+
+#: Content types POST /articles accepts as JSON Lines (one article per line).
+JSON_LINES_TYPES = frozenset(
+    {
+        "application/x-ndjson",
+        "application/ndjson",
+        "application/jsonl",
+        "application/x-jsonlines",
+        "application/jsonlines",
+        "application/json-lines",
+    }
+)
+
+#: The search page may load only its own script and style and talk only to this app.
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may ask for. Over a limit: 400 (413 for the body)."""
+
+    #: Characters of ``q`` (``/search``, ``/suggest``).
+    max_query_chars: int = 512
+    #: Hits per page (``size``).
+    max_page_size: int = MAX_PAGE_SIZE
+    #: Deepest result reachable by paging: ``page × size`` at most this.
+    max_page_depth: int = MAX_PAGE_DEPTH
+    #: Values of one repeatable filter (``source``, ``category``), and characters of each.
+    max_filter_values: int = 20
+    max_filter_chars: int = 200
+    #: Related articles per request (``k``).
+    max_related: int = 50
+    #: Bytes of a ``POST /articles`` body (counted as it streams in).
+    max_body_bytes: int = 8 * 1024 * 1024
+
+
+class ApiError(Exception):
+    """An error answered as ``{"error": code, "message": ...}`` with this HTTP status."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        details: list[dict[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+        self.headers = dict(headers or {})
+
+    def response(self) -> Response:
+        body: dict[str, Any] = {"error": self.code, "message": self.message}
+        if self.details is not None:
+            body["details"] = self.details
+        return OrjsonResponse(body, status_code=self.status, headers=self.headers)
+
+
+class OrjsonResponse(JSONResponse):
+    """JSON via orjson (numpy floats, datetimes and non-string keys included)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+
+
+_STATUS_CODES = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "body-too-large",
+    415: "unsupported-media-type",
+}
+
+
+@dataclass
+class WebState:
+    """What an app serves: ``app.state.newsearch``. :meth:`close` stops the refresh thread."""
+
+    index: NewsIndex
+    live: LiveSearcher
+    limits: Limits
+    token: bytes | None
+    write_lock_timeout: float
+    #: How this app's commits merge segments: bounded, so that no upsert rewrites the index.
+    merge_policy: Any = field(default_factory=SmallSegmentMerge)
+
+    def __post_init__(self) -> None:
+        import threading
+
+        self.write_lock = threading.Lock()
+
+    def close(self) -> None:
+        self.live.close()
+
+    def write(self, change: Callable[[NewsIndex], T]) -> T:
+        """Run ``change`` (which commits) as this process's only writer, then serve the new
+        commit. Waits up to ``write_lock_timeout`` for this process's other writes and, through
+        Whoosh's file lock, for other processes' (then 503)."""
+        if not self.write_lock.acquire(timeout=self.write_lock_timeout):
+            raise _locked(self.write_lock_timeout)
+        try:
+            result = change(self.index)
+        except IndexLockedError:
+            self.index.cancel()
+            raise _locked(self.write_lock_timeout) from None
+        except BaseException:
+            self.index.cancel()
+            raise
+        finally:
+            self.write_lock.release()
+        self.live.refresh()
+        return result
+
+
+def _locked(timeout: float) -> ApiError:
+    return ApiError(
+        503,
+        "index-locked",
+        f"another writer held the index for {timeout:g} s; retry later",
+        headers={"Retry-After": "1"},
+    )
+
+
+class _SecurityHeaders:
+    """``X-Content-Type-Options: nosniff`` on every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _open_index(index_or_path: Any, lock_timeout: float) -> NewsIndex:
+    if isinstance(index_or_path, NewsIndex):
+        return index_or_path
+    if isinstance(index_or_path, (str, os.PathLike)):
+        return NewsIndex.open(index_or_path, lock_timeout=lock_timeout)
+    raise ConfigError(f"create_app needs a NewsIndex or an index directory, got {index_or_path!r}")
+
+
+def create_app(
+    index_or_path: NewsIndex | str | os.PathLike[str],
+    *,
+    ingest_token: str | None = None,
+    cors_origins: Sequence[str] = (),
+    limits: Limits | None = None,
+    refresh_interval: float = DEFAULT_REFRESH_INTERVAL,
+    write_lock_timeout: float = 10.0,
+    warm: bool = True,
+    scorer: Any = None,
+    merge_policy: Any = None,
+    page: bool = True,
+    title: str = "newsearch",
+) -> FastAPI:
+    """An ASGI app serving one index: the JSON API, its OpenAPI description and (``page``)
+    the search page at ``/``.
+
+    :param index_or_path: a :class:`NewsIndex` or the directory of one.
+    :param ingest_token: the bearer token ``POST``/``DELETE /articles`` require; without one
+        (``None`` or empty) the write routes answer 403.
+    :param cors_origins: origins allowed to call the API from a browser (none by default).
+    :param limits: per-request limits (:class:`Limits`).
+    :param refresh_interval: seconds between checks for a newer commit (see
+        :class:`~newsearch.web.live.LiveSearcher`); ``0``: only this app's own writes refresh.
+    :param write_lock_timeout: seconds a write waits for the index lock before a 503.
+    :param warm: build the searcher's tables before serving (the first user does not wait).
+    :param scorer: the scorer searches use (default ``bm25f``).
+    :param merge_policy: how the app's commits merge segments (default
+        :class:`~newsearch.index.SmallSegmentMerge`: bounded work per commit).
+    :param page: serve the search page at ``/``.
+    """
+    lim = limits or Limits()
+    if isinstance(ingest_token, str) and not ingest_token.isascii():
+        raise ConfigError("the ingest token must be ASCII (it travels in an HTTP header)")
+    index = _open_index(index_or_path, write_lock_timeout)
+    live = LiveSearcher(index, interval=refresh_interval, warm=warm, scorer=scorer)
+    state = WebState(
+        index=index,
+        live=live,
+        limits=lim,
+        token=ingest_token.encode() if ingest_token else None,
+        write_lock_timeout=write_lock_timeout,
+        merge_policy=merge_policy or SmallSegmentMerge(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        state.close()
+
+    app = FastAPI(
+        title=title,
+        version=__version__,
+        description=(
+            "Search Arabic news: ranked, highlighted search with filters and facets, related "
+            "news, duplicates across outlets, and upserts. Errors are "
+            '`{"error": code, "message": text}`. See docs/web.md.'
+        ),
+        default_response_class=OrjsonResponse,
+        lifespan=lifespan,
+    )
+    app.state.newsearch = state
+    _install_error_handlers(app)
+    app.add_middleware(_SecurityHeaders)
+    if cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(cors_origins),
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )
+
+    errors: dict[int | str, dict[str, Any]] = {
+        400: {"model": models.ErrorOut, "description": "a bad parameter"}
+    }
+    not_found: dict[int | str, dict[str, Any]] = {
+        **errors,
+        404: {"model": models.ErrorOut, "description": "no article with this id"},
+    }
+    write_errors: dict[int | str, dict[str, Any]] = {
+        **errors,
+        401: {"model": models.ErrorOut, "description": "missing or wrong ingest token"},
+        403: {"model": models.ErrorOut, "description": "writes disabled (no token configured)"},
+        503: {"model": models.ErrorOut, "description": "the index lock was busy; retry"},
+    }
+    bearer = HTTPBearer(auto_error=False, description="the ingest token")
+
+    def check_filter(name: str, values: list[str] | None) -> list[str]:
+        values = [v for v in values or () if v]
+        if len(values) > lim.max_filter_values:
+            raise _bad(name, f"at most {lim.max_filter_values} values")
+        if any(len(v) > lim.max_filter_chars for v in values):
+            raise _bad(name, f"values of at most {lim.max_filter_chars} characters")
+        return values
+
+    def authorize(credentials: HTTPAuthorizationCredentials | None) -> None:
+        if state.token is None:
+            raise ApiError(
+                403,
+                "writes-disabled",
+                "writes are disabled: this server has no ingest token configured",
+            )
+        given = credentials.credentials.encode("utf-8", "replace") if credentials else b""
+        if not hmac.compare_digest(given, state.token):
+            raise ApiError(
+                401,
+                "unauthorized",
+                "a valid ingest token is required: Authorization: Bearer <token>",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+    QueryText = Annotated[
+        str,
+        Query(max_length=lim.max_query_chars, description="search-box text (docs/search.md)"),
+    ]
+    FilterValues = Annotated[list[str] | None, Query(description="repeatable; any of the values")]
+    ArticleId = Annotated[str, PathParam(description="the article's id")]
+
+    @app.get(
+        "/search",
+        summary="Search articles",
+        responses={200: {"model": models.SearchOut}, **errors},
+        tags=["search"],
+    )
+    def search(
+        q: QueryText = "",
+        source: FilterValues = None,
+        category: FilterValues = None,
+        date_from: Annotated[
+            str | None,
+            Query(alias="from", max_length=40, description="published on or after YYYY-MM-DD"),
+        ] = None,
+        date_to: Annotated[
+            str | None,
+            Query(alias="to", max_length=40, description="published on or before YYYY-MM-DD"),
+        ] = None,
+        sort: Sort = "relevance",
+        page: Annotated[int, Query(ge=1, description="1-based page")] = 1,
+        size: Annotated[int, Query(ge=1, le=lim.max_page_size, description="hits per page")] = 10,
+        facets: Annotated[bool, Query(description="counts by source and category")] = False,
+        histogram: Annotated[
+            Literal["day", "month"] | None, Query(description="hits per day or month")
+        ] = None,
+    ) -> Response:
+        """Ranked, highlighted search. `title_html` and `snippets` are HTML: the text is
+        escaped and matched words are wrapped in `<mark>`."""
+        if page * size > lim.max_page_depth:
+            raise _bad("page", f"results beyond the first {lim.max_page_depth} are not served")
+        filters = {
+            "sources": check_filter("source", source),
+            "categories": check_filter("category", category),
+            "from": date_from,
+            "to": date_to,
+        }
+        # No filter at all is not an empty filter: an empty query then finds nothing (with a
+        # filter, it lists the filtered articles, newest first), as in Searcher.search.
+        with live.searcher() as s:
+            results = s.search(
+                q,
+                limit=size,
+                page=page,
+                filters=filters if any(filters.values()) else None,
+                sort=sort,
+                facets=facets,
+                date_histogram=histogram,
+            )
+        return OrjsonResponse(results.to_dict())
+
+    @app.get(
+        "/suggest",
+        summary='"Did you mean": a respelled query',
+        responses={200: {"model": models.SuggestOut}, **errors},
+        tags=["search"],
+    )
+    def suggest(q: Annotated[str, Query(min_length=1, max_length=lim.max_query_chars)]) -> Response:
+        """A respelled query from the index's vocabulary, or `null` when every word is known."""
+        with live.searcher() as s:
+            return OrjsonResponse({"query": q, "suggestion": s.suggest(q)})
+
+    @app.get(
+        "/articles/{article_id:path}/related",
+        summary="Related news",
+        responses={
+            200: {"model": models.RelatedOut},
+            **not_found,
+            501: {"model": models.ErrorOut, "description": "related news not available"},
+        },
+        tags=["articles"],
+    )
+    def related(
+        article_id: ArticleId,
+        k: Annotated[int, Query(ge=1, le=lim.max_related, description="how many")] = 10,
+        within_days: Annotated[
+            float | None, Query(gt=0, le=36500, description="published within this many days")
+        ] = None,
+        source: FilterValues = None,
+        category: FilterValues = None,
+    ) -> Response:
+        """Articles about the same story or subject, and the article's copies at other
+        outlets (`also_published_by`)."""
+        sources = check_filter("source", source)
+        categories = check_filter("category", category)
+        with live.searcher() as s:
+            _require(s, article_id)
+            find = getattr(s, "related", None)
+            if find is None:
+                raise _unavailable("related news")
+            results = find(
+                article_id,
+                k=k,
+                within_days=within_days,
+                sources=sources or None,
+                categories=categories or None,
+            )
+            out = results.to_dict()
+            if "also_published_by" not in out:
+                copies = getattr(results, "also_published_by", None) or []
+                out["also_published_by"] = [c.to_dict() for c in copies]
+        return OrjsonResponse(out)
+
+    @app.get(
+        "/articles/{article_id:path}/duplicates",
+        summary="Copies of the article at other outlets",
+        responses={
+            200: {"model": models.DuplicatesOut},
+            **not_found,
+            501: {"model": models.ErrorOut, "description": "duplicates not available"},
+        },
+        tags=["articles"],
+    )
+    def duplicates(article_id: ArticleId) -> Response:
+        """The same story published by other outlets (near-duplicate text)."""
+        with live.searcher() as s:
+            _require(s, article_id)
+            find = getattr(s, "duplicates", None)
+            if find is None:
+                raise _unavailable("duplicates")
+            copies = find(article_id)
+            return OrjsonResponse({"id": article_id, "duplicates": [c.to_dict() for c in copies]})
+
+    @app.get(
+        "/articles/{article_id:path}",
+        summary="One article",
+        responses={200: {"model": models.ArticleOut}, **not_found},
+        tags=["articles"],
+    )
+    def get_article(article_id: ArticleId) -> Response:
+        """The article as stored (plain text; `published` in UTC)."""
+        with live.searcher() as s:
+            return OrjsonResponse(_require(s, article_id))
+
+    @app.post(
+        "/articles",
+        summary="Add or replace articles",
+        responses={
+            200: {"model": models.IngestReportOut},
+            **write_errors,
+            413: {"model": models.ErrorOut, "description": "body too large"},
+            415: {"model": models.ErrorOut, "description": "not JSON or JSON Lines"},
+        },
+        tags=["write"],
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "oneOf": [
+                                {"type": "object", "description": "one article"},
+                                {"type": "array", "items": {"type": "object"}},
+                            ]
+                        }
+                    },
+                    "application/x-ndjson": {
+                        "schema": {"type": "string", "description": "one article per line"}
+                    },
+                },
+            }
+        },
+    )
+    async def post_articles(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Response:
+        """Upsert articles (the JSON Lines format of `newsearch index`): new ids are added,
+        changed ones replaced, identical ones left alone. A bad record is reported with its
+        line (JSON Lines) or position (JSON array) and the others are indexed. The articles
+        are committed, and searchable in this process, when the response is sent."""
+        authorize(credentials)
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/json" and kind not in JSON_LINES_TYPES:
+            raise ApiError(
+                415,
+                "unsupported-media-type",
+                "send Content-Type: application/json (an article or an array of articles) "
+                "or application/x-ndjson (one article per line)",
+            )
+        body = await _read_body(request, lim.max_body_bytes)
+        records, lines = _records(body, kind == "application/json")
+        report = await run_in_threadpool(
+            state.write,
+            lambda ix: ix.ingest(
+                records, workers=1, progress=False, merge_policy=state.merge_policy
+            ),
+        )
+        _renumber(report, lines)
+        return OrjsonResponse(report.to_dict())
+
+    @app.delete(
+        "/articles/{article_id:path}",
+        summary="Delete an article",
+        responses={200: {"model": models.DeletedOut}, **write_errors, 404: not_found[404]},
+        tags=["write"],
+    )
+    def delete_article(
+        article_id: ArticleId,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Response:
+        """Delete the article with this id (committed when the response is sent)."""
+        authorize(credentials)
+
+        def delete(ix: NewsIndex) -> bool:
+            found = ix.delete(article_id)
+            if found:
+                ix.commit(merge_policy=state.merge_policy)
+            return found
+
+        if not state.write(delete):
+            raise _no_article(article_id)
+        return OrjsonResponse({"deleted": article_id})
+
+    @app.head("/health", include_in_schema=False)
+    @app.get("/health", summary="Liveness and what is served", tags=["about"])
+    async def health() -> models.HealthOut:
+        """Articles and commit generation served by this process. Answered on the event loop
+        without waiting for the searcher: a liveness probe does not queue behind searches."""
+        return models.HealthOut(
+            status="ok",
+            articles=live.doc_count(),
+            generation=live.generation(),
+            refreshed_at=live.refreshed_at,
+            refresh_interval_s=live.interval,
+            writes=state.token is not None,
+            worker=os.getpid(),
+            version=__version__,
+        )
+
+    if page:
+        _install_page(app)
+    return app
+
+
+def _install_page(app: FastAPI) -> None:
+    page_headers = {
+        "Content-Security-Policy": PAGE_CSP,
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-cache",
+    }
+
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
+    def index_page() -> Response:
+        return FileResponse(STATIC / "index.html", media_type="text/html", headers=page_headers)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    async def api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return exc.response()
+
+    async def validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        details = []
+        for err in exc.errors():
+            loc = [str(x) for x in err.get("loc", ()) if x not in ("query", "path", "body")]
+            details.append({"param": ".".join(loc) or "request", "message": str(err.get("msg"))})
+        message = "; ".join(f"{d['param']}: {d['message']}" for d in details)
+        return ApiError(400, "bad-parameter", message or "bad request", details=details).response()
+
+    async def config_error(request: Request, exc: Exception) -> Response:
+        return ApiError(400, "bad-parameter", str(exc)).response()
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        code = _STATUS_CODES.get(exc.status_code, "error")
+        return ApiError(
+            exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None)
+        ).response()
+
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        log.error("newsearch: internal error on %s", request.url.path, exc_info=exc)
+        return ApiError(500, "internal", "internal server error").response()
+
+    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(ConfigError, config_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, internal_error)
+
+
+def _bad(param: str, message: str) -> ApiError:
+    return ApiError(
+        400,
+        "bad-parameter",
+        f"{param}: {message}",
+        details=[{"param": param, "message": message}],
+    )
+
+
+def _no_article(article_id: str) -> ApiError:
+    return ApiError(404, "not-found", f"no article with id {article_id!r}")
+
+
+def _unavailable(what: str) -> ApiError:
+    return ApiError(501, "not-available", f"{what} is not available in this version")
+
+
+def _require(s: Searcher, article_id: str) -> dict[str, Any]:
+    """The stored article with this id in the searcher's snapshot, or a 404."""
+    fields = s.whoosh.document(id=article_id) if article_id else None
+    if not fields:
+        raise _no_article(article_id)
+    return document_to_article(fields).to_dict()
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with a 413 as soon as it is over ``limit`` bytes (announced
+    or counted)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, "body-too-large", f"the body is over {limit} bytes; send fewer articles")
+
+
+def _records(body: bytes, is_json: bool) -> tuple[list[Any], list[int]]:
+    """The records of a body and, for each, its line (JSON Lines) or 1-based position in the
+    array (JSON)."""
+    if is_json:
+        try:
+            value = orjson.loads(body)
+        except orjson.JSONDecodeError as e:
+            raise ApiError(400, "bad-body", f"the body is not JSON: {e}") from None
+        items = value if isinstance(value, list) else [value]
+        # Anything but an object goes through as a JSON line, to be rejected with a reason.
+        records = [x if isinstance(x, dict) else orjson.dumps(x) for x in items]
+        lines = list(range(1, len(records) + 1))
+    else:
+        records, lines = [], []
+        for n, line in enumerate(body.split(b"\n"), 1):
+            if line.strip():
+                records.append(line)
+                lines.append(n)
+    if not records:
+        raise ApiError(400, "bad-body", "no articles in the body")
+    return records, lines
+
+
+def _renumber(report: IngestReport, lines: list[int]) -> None:
+    """Rejections name the body and the record's own line or position."""
+
+    def fix(r: Rejection) -> Rejection:
+        line = lines[r.line - 1] if 0 < r.line <= len(lines) else r.line
+        return Rejection("<body>", line, r.reason, r.id)
+
+    report.rejections = [fix(r) for r in report.rejections]
+    report.truncated = [fix(r) for r in report.truncated]
+
+
+def app_from_env() -> FastAPI:
+    """The app ``newsearch serve`` runs in each worker (``uvicorn --factory
+    newsearch.web:app_from_env``): the index directory from ``NEWSEARCH_INDEX``, the ingest
+    token from ``NEWSEARCH_INGEST_TOKEN``, allowed origins (comma-separated) from
+    ``NEWSEARCH_CORS_ORIGINS``, and ``NEWSEARCH_REFRESH_INTERVAL`` (seconds)."""
+    path = os.environ.get("NEWSEARCH_INDEX")
+    if not path:
+        raise ConfigError("set NEWSEARCH_INDEX to the index directory")
+    origins = os.environ.get("NEWSEARCH_CORS_ORIGINS", "")
+    interval = os.environ.get("NEWSEARCH_REFRESH_INTERVAL")
+    return create_app(
+        path,
+        ingest_token=os.environ.get("NEWSEARCH_INGEST_TOKEN") or None,
+        cors_origins=[o.strip() for o in origins.split(",") if o.strip()],
+        refresh_interval=float(interval) if interval else DEFAULT_REFRESH_INTERVAL,
+    )
