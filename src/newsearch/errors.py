@@ -7,6 +7,7 @@ from typing import Any
 
 __all__ = [
     "ArticleError",
+    "ArticleNotFoundError",
     "ConfigError",
     "IndexLockedError",
     "IndexMismatchError",
@@ -48,6 +49,17 @@ class ArticleError(NewsearchError, ValueError):
         self.field = field
         self.reason = reason
         super().__init__(f"{field}: {reason}" if field else reason)
+
+
+class ArticleNotFoundError(NewsearchError, KeyError):
+    """No live article with this id in the index (``article_id`` says which)."""
+
+    def __init__(self, article_id: str) -> None:
+        self.article_id = article_id
+        super().__init__(f"no article with id {article_id!r} in the index")
+
+    def __str__(self) -> str:  # KeyError would otherwise repr() the message
+        return str(self.args[0])
 
 
 class IndexNotFoundError(NewsearchError, FileNotFoundError):

@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +30,9 @@ from .errors import ConfigError
 from .query import ParsedQuery, Problem, parse_query
 from .ranking import CollectionView, QueryWord, Term, top_k
 from .scoring import DEFAULT_FIELD_WEIGHTS, Scorer, ScorerSpec, build_scorer
+
+if TYPE_CHECKING:
+    from .duplicates import Copy
 
 __all__ = [
     "MAX_PAGE_DEPTH",
@@ -260,6 +263,7 @@ class Searcher:
         self.scorer = _scorer(scorer)
         self.weights = {**DEFAULT_FIELD_WEIGHTS, **(weights or {})}
         self._variants: Any = None
+        self._duplicate_view: Any = None  # a DuplicateView, made on first use
 
     # -- lifecycle
     def close(self) -> None:
@@ -294,6 +298,15 @@ class Searcher:
         if self.up_to_date():
             return self
         return Searcher(self.index, self.scorer, self.weights)
+
+    def duplicates(self, article_id: str, *, min_similarity: float | None = None) -> list[Copy]:
+        """The near-exact copies of an article in this snapshot, most similar first (the
+        same dispatch under other ids, outlets or URLs; not the article itself). Raises
+        :class:`~newsearch.errors.ArticleNotFoundError` for an unknown id. ``min_similarity``
+        overrides :data:`~newsearch.duplicates.THRESHOLD`. See :mod:`newsearch.duplicates`."""
+        from .duplicates import DuplicateView
+
+        return DuplicateView.of(self).duplicates(article_id, min_similarity=min_similarity)
 
     # -- query analysis
     def _fields(self, fields: Sequence[str]) -> list[tuple[str, float, Any]]:
