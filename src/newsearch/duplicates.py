@@ -48,7 +48,7 @@ from __future__ import annotations
 import hashlib
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -440,31 +440,19 @@ class DuplicateView:
         sigs, ok = self.signatures()
         pairs = _candidate_pairs(sigs, ok)
         edges = [(int(a), int(b)) for a, b in pairs if is_copy(sigs[a], sigs[b], min_similarity)]
-        components = _components(edges)
-        times = self._published(components)
         groups = []
-        for comp in components:
-            members = sorted(comp, key=lambda d: (times.get(d, float("inf")), d))
-            rep = members[0]
-            copies = [
-                self.copy(d, similarity(sigs[rep], sigs[d]), exact(sigs[rep], sigs[d]))
-                for d in members
-            ]
+        for comp in _components(edges):
+            found = {d: self.copy(d, 1.0, True) for d in comp}  # stored fields, once each
+            members = sorted(comp, key=lambda d: (found[d].published or _NEVER, d))
+            rep = sigs[members[0]]
+            copies = []
+            for d in members:
+                c = found[d]
+                c.similarity, c.exact = similarity(rep, sigs[d]), exact(rep, sigs[d])
+                copies.append(c)
             groups.append(DuplicateGroup(copies[0], copies))
         groups.sort(key=lambda g: (-len(g), g.representative.published or _NEVER, g.ids[0]))
         return groups
-
-    def _published(self, components: Sequence[Sequence[int]]) -> dict[int, float]:
-        out: dict[int, float] = {}
-        if not components:
-            return out
-        col = self.reader.column_reader("published")
-        for comp in components:
-            for d in comp:
-                v = col[d]
-                if isinstance(v, datetime) and v.year > 1:
-                    out[d] = v.replace(tzinfo=UTC).timestamp()
-        return out
 
 
 _NEVER = datetime.max.replace(tzinfo=UTC)

@@ -35,6 +35,7 @@ from . import __version__
 from .analysis import ANALYSIS_VERSION, AnalyzerSpec, build_analyzer
 from .article import MAX_FIELD_CHARS, Article
 from .cleaning import Cleaner, get_cleaner
+from .duplicates import params as duplicate_params
 from .errors import (
     ArticleError,
     ConfigError,
@@ -142,6 +143,7 @@ class NewsIndex:
             "exact_analyzer": exact.to_dict(),
             "cleaner": cleaner,
             "max_field_chars": MAX_FIELD_CHARS,
+            "duplicates": duplicate_params(),
             "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
 
