@@ -153,7 +153,7 @@ def test_custom_stopword_list_registry() -> None:
 def test_import_is_cheap_and_lazy() -> None:
     code = (
         "import sys, newsearch; "
-        "print(sorted(m for m in ('whoosh', 'pyarabic', 'snowballstemmer', 'orjson', "
+        "print(sorted(m for m in ('whoosh', 'datasketch', 'pyarabic', 'snowballstemmer', 'orjson', "
         "'newsearch.analysis') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -32,13 +32,6 @@ TOKEN = "test-token-123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 KNOWN = ARTICLES[0]
 
-needs_related = pytest.mark.skipif(
-    not hasattr(Searcher, "related"), reason="issue 6 not merged yet"
-)
-needs_duplicates = pytest.mark.skipif(
-    not hasattr(Searcher, "duplicates"), reason="issue 6 not merged yet"
-)
-
 
 @pytest.fixture(scope="module")
 def base_index(fixture_index_dir: Path) -> Path:
@@ -191,15 +184,6 @@ def test_related_and_duplicates_of_unknown_id_are_404(client: TestClient) -> Non
     assert_error(client.get("/articles/no-such-article/duplicates"), 404, "not-found")
 
 
-def test_related_and_duplicates_say_when_unavailable(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delattr(Searcher, "related", raising=False)
-    monkeypatch.delattr(Searcher, "duplicates", raising=False)
-    assert_error(client.get(f"/articles/{KNOWN['id']}/related"), 501, "not-available")
-    assert_error(client.get(f"/articles/{KNOWN['id']}/duplicates"), 501, "not-available")
-
-
 class _FakeCopy:
     def __init__(self, source: str) -> None:
         self.source = source
@@ -212,13 +196,13 @@ def test_related_and_duplicates_routes_pass_their_parameters(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The routes' own work (parameters, 404 first, JSON of Results and copies), checked
-    against a stand-in of issue 6's interface; the real thing is tested below."""
+    against a stand-in; the real thing is tested below."""
     calls: list[tuple[Any, ...]] = []
 
     def related(self: Searcher, article: str, **kwargs: Any) -> Any:
         calls.append((article, kwargs))
         results = self.search("كوريا", limit=kwargs["k"])
-        results.also_published_by = [_FakeCopy("CNN")]  # type: ignore[attr-defined]
+        results.also_published_by = [_FakeCopy("CNN")]  # type: ignore[list-item]
         return results
 
     def duplicates(self: Searcher, article_id: str) -> list[_FakeCopy]:
@@ -231,11 +215,23 @@ def test_related_and_duplicates_routes_pass_their_parameters(
     body = client.get(f"/articles/{KNOWN['id']}/related", params=params).json()
     assert calls.pop() == (
         KNOWN["id"],
-        {"k": 2, "within_days": 3.0, "sources": ["BBC", "CNN"], "categories": ["sport"]},
+        {
+            "k": 2,
+            "within_days": 3.0,
+            "sources": ["BBC", "CNN"],
+            "categories": ["sport"],
+            "highlight": True,
+        },
     )
     assert len(body["hits"]) == 2 and body["also_published_by"][0]["source"] == "CNN"
     client.get(f"/articles/{KNOWN['id']}/related")
-    assert calls.pop()[1] == {"k": 10, "within_days": None, "sources": None, "categories": None}
+    assert calls.pop()[1] == {
+        "k": 10,
+        "within_days": None,
+        "sources": None,
+        "categories": None,
+        "highlight": True,
+    }
     body = client.get(f"/articles/{KNOWN['id']}/duplicates").json()
     assert calls.pop() == (KNOWN["id"],)
     assert body == {
@@ -246,7 +242,6 @@ def test_related_and_duplicates_routes_pass_their_parameters(
     assert not calls  # an unknown id never reaches related()
 
 
-@needs_related
 def test_related_route(client: TestClient) -> None:
     r = client.get(f"/articles/{KNOWN['id']}/related", params={"k": 3})
     assert r.status_code == 200, r.text
@@ -259,7 +254,6 @@ def test_related_route(client: TestClient) -> None:
     assert {h["source"] for h in bbc["hits"]} <= {"BBC"}
 
 
-@needs_duplicates
 def test_duplicates_route(client: TestClient) -> None:
     r = client.get(f"/articles/{KNOWN['id']}/duplicates")
     assert r.status_code == 200, r.text

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from newsearch.index import NewsIndex
-from newsearch.search import Searcher
 from newsearch.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,18 +139,15 @@ def test_search_page_end_to_end(server: str, browser: Any) -> None:
     page.locator("#active-filters button", has_text="مسح الكل").click()
     expect(page.locator("#active-filters")).to_be_empty()
 
-    # Open an article: its text, and related news (when issue 6 has landed).
+    # Open an article: its text, and related news.
     first = page.locator("#results .hit a.title").first
     title = first.inner_text()
     first.click()
     expect(page.locator("#article-view")).to_be_visible()
     expect(page.locator(".article-title")).to_have_text(title)
     assert page.locator(".article-body p").count() > 0
-    if hasattr(Searcher, "related"):
-        related = page.locator("#related ol li")
-        expect(related.first).to_be_visible()
-    else:
-        expect(page.locator("#related .note")).to_contain_text("غير متاحة")
+    related = page.locator("#related ol li")
+    expect(related.first).to_be_visible()
     page.click("#back")
     expect(page.locator("#results-view")).to_be_visible()
     expect(page.locator("#q")).to_have_value("كوريا الشمالية")

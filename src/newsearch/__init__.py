@@ -27,12 +27,21 @@ _EXPORTS = {
     "NewsearchError": "newsearch.errors",
     "ConfigError": "newsearch.errors",
     "UnknownComponentError": "newsearch.errors",
+    "ArticleNotFoundError": "newsearch.errors",
+    "Copy": "newsearch.duplicates",
+    "DuplicateGroup": "newsearch.duplicates",
+    "DuplicateView": "newsearch.duplicates",
+    "find_duplicates": "newsearch.duplicates",
 }
 
 __all__ = [
     "AnalyzedToken",
     "AnalyzerSpec",
+    "ArticleNotFoundError",
     "ConfigError",
+    "Copy",
+    "DuplicateGroup",
+    "DuplicateView",
     "NewsearchError",
     "NormalizeOptions",
     "UnknownComponentError",
@@ -40,6 +49,7 @@ __all__ = [
     "analyze",
     "analyzer_names",
     "arabic_analyzer",
+    "find_duplicates",
     "get_analyzer",
     "get_stemmer",
     "stemmer_names",
@@ -54,7 +64,8 @@ if TYPE_CHECKING:
         arabic_analyzer,
         get_analyzer,
     )
-    from .errors import ConfigError, NewsearchError, UnknownComponentError
+    from .duplicates import Copy, DuplicateGroup, DuplicateView, find_duplicates
+    from .errors import ArticleNotFoundError, ConfigError, NewsearchError, UnknownComponentError
     from .normalize import NormalizeOptions
     from .stemmers import get_stemmer, stemmer_names
 

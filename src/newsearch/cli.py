@@ -276,6 +276,52 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_duplicates(args: argparse.Namespace) -> int:
+    import time
+
+    import orjson
+
+    from .duplicates import find_duplicates
+    from .index import NewsIndex
+
+    ix = NewsIndex.open(args.index_dir)
+    t0 = time.perf_counter()
+    with ix.searcher() as s:
+        if args.article_id is not None:
+            copies = s.duplicates(args.article_id, min_similarity=args.min_similarity)
+            if args.json:
+                out = {"id": args.article_id, "copies": [c.to_dict() for c in copies]}
+                sys.stdout.buffer.write(orjson.dumps(out, option=orjson.OPT_INDENT_2) + b"\n")
+                return 0
+            print(f"{len(copies)} cop{'y' if len(copies) == 1 else 'ies'} of {args.article_id}")
+            for c in copies:
+                date = c.published.date().isoformat() if c.published else "-"
+                kind = "exact" if c.exact else f"{c.similarity:.2f}"
+                print(f"  {kind:>5}  [{c.source or '-'} {date}] {c.title}  ({c.id})")
+            return 0
+        groups = find_duplicates(s, min_similarity=args.min_similarity)
+    took = time.perf_counter() - t0
+    articles = sum(len(g) for g in groups)
+    if args.json:
+        out = {
+            "groups": len(groups),
+            "articles": articles,
+            "seconds": round(took, 3),
+            "duplicate_groups": [g.to_dict() for g in groups],
+        }
+        sys.stdout.buffer.write(orjson.dumps(out, option=orjson.OPT_INDENT_2) + b"\n")
+        return 0
+    print(f"{len(groups)} groups of copies, {articles} articles ({took:.1f} s)")
+    for g in groups:
+        rep = g.representative
+        date = rep.published.date().isoformat() if rep.published else "-"
+        print(f"\n{len(g)} copies, first [{rep.source or '-'} {date}] {rep.title}")
+        for c in g.members:
+            kind = "exact" if c.exact else f"{c.similarity:.2f}"
+            print(f"  {kind:>5}  {c.source or '-':<12} {c.id}")
+    return 0
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     try:
         from .evaluate.config import load_config, run_config, update_docs
@@ -415,6 +461,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     w.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info"])
     w.set_defaults(func=_cmd_serve)
+
+    u = sub.add_parser("duplicates", help="copies of an article, or every group of copies")
+    u.add_argument("index_dir")
+    u.add_argument("article_id", nargs="?", help="list this article's copies (default: all groups)")
+    u.add_argument(
+        "--min-similarity", type=float, default=None, help="estimated Jaccard (default 0.8)"
+    )
+    u.add_argument("--json", action="store_true")
+    u.set_defaults(func=_cmd_duplicates)
 
     b = sub.add_parser("bench", help="run a ranking benchmark described in a TOML file")
     b.add_argument("config", help="run file, e.g. benchmarks/dev.toml")

@@ -52,10 +52,14 @@ class ArticleError(NewsearchError, ValueError):
 
 
 class ArticleNotFoundError(NewsearchError, KeyError):
-    """No article with that id in the index."""
+    """No live article with this id in the index (``article_id`` says which)."""
+
+    def __init__(self, article_id: str) -> None:
+        self.article_id = article_id
+        super().__init__(f"no article with id {article_id!r} in the index")
 
     def __str__(self) -> str:  # KeyError would otherwise repr() the message
-        return str(self.args[0]) if self.args else "article not found"
+        return str(self.args[0])
 
 
 class IndexNotFoundError(NewsearchError, FileNotFoundError):

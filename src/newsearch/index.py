@@ -2,7 +2,7 @@
 
 An index directory holds Whoosh's files plus ``manifest.json``::
 
-    {"format": "newsearch-index", "library_version": "0.1.0", "schema_version": 1,
+    {"format": "newsearch-index", "library_version": "0.1.0", "schema_version": 2,
      "analysis_version": 1, "analyzer": {"name": "light", "params": {}},
      "exact_analyzer": {"name": "exact", "params": {}}, "cleaner": "none", ...}
 
@@ -35,6 +35,7 @@ from . import __version__
 from .analysis import ANALYSIS_VERSION, AnalyzerSpec, build_analyzer
 from .article import MAX_FIELD_CHARS, Article
 from .cleaning import Cleaner, get_cleaner
+from .duplicates import params as duplicate_params
 from .errors import (
     ArticleError,
     ConfigError,
@@ -189,6 +190,7 @@ class NewsIndex:
             "exact_analyzer": exact.to_dict(),
             "cleaner": cleaner,
             "max_field_chars": MAX_FIELD_CHARS,
+            "duplicates": duplicate_params(),
             "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
 

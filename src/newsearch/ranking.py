@@ -147,7 +147,7 @@ class _SegmentPostings:
         """All (docnum, term frequency) postings of ``token`` in ``field`` of this segment."""
         from whoosh.reading import TermNotFound
 
-        dfs = _DF_TABLES.peek((self.key, field))
+        dfs = _DF_TABLES.peek((self.key, field)) if self.key else None
         if dfs is not None and token not in dfs:
             return _EMPTY_IDS, _EMPTY_TF  # known absent: skip Whoosh's hashed term lookup
 

@@ -26,18 +26,19 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .duplicates import is_copy
 from .errors import ArticleNotFoundError, ConfigError
 from .ranking import QueryWord, Term
 
 if TYPE_CHECKING:
     from .article import Article
+    from .duplicates import Copy
     from .search import Results, Searcher
 
 __all__ = ["KEY_TERMS", "RELATED_HALF_LIFE_DAYS", "related"]
@@ -55,6 +56,11 @@ TIME_WEIGHT = 0.5
 RELATED_HALF_LIFE_DAYS = 2.0
 #: Weight of a title word pair relative to a key term of the same weight.
 PAIR_WEIGHT = 0.5
+#: Estimated Jaccard similarity (word pairs of the body, :mod:`newsearch.duplicates`) from
+#: which a candidate counts as a copy of the article or of a higher-ranked hit and is listed
+#: under "also published by" instead of shown: lower than the duplicates API's 0.8, since a
+#: dispatch republished with edits is still the same text to a reader.
+COPY_SIMILARITY = 0.4
 #: Candidates examined for copies per related hit wanted.
 _CANDIDATES_PER_HIT = 4
 #: Characters of a body analyzed for key terms (a long article's start says what it is about).
@@ -110,7 +116,7 @@ def _resolve(s: Searcher, article: Any) -> _Source:
         )
     if any(c.isspace() for c in article.strip()):
         return _Source("", article, None)  # pasted text
-    raise ArticleNotFoundError(f"no article with id {article!r} in the index")
+    raise ArticleNotFoundError(article)
 
 
 def _docnum(s: Searcher, article_id: str) -> int | None:
@@ -124,20 +130,20 @@ def key_terms(s: Searcher, title: str, body: str, n: int = KEY_TERMS) -> list[tu
     """The ``n`` stems that best say what ``title`` + ``body`` are about, with weights (the
     best is 1.0): frequency (title words count :data:`TITLE_TF` times) times idf."""
     analyzer = s.schema["body"].analyzer
-    tf: Counter[str] = Counter()
+    tf: dict[str, float] = {}
     for t in analyzer(title, mode="index"):
         if t.text:
-            tf[t.text] += TITLE_TF
+            tf[t.text] = tf.get(t.text, 0.0) + TITLE_TF
     for t in analyzer(body[:_MAX_BODY_CHARS], mode="index"):
         if t.text:
-            tf[t.text] += 1.0
+            tf[t.text] = tf.get(t.text, 0.0) + 1.0
     view = s.view
     body_df = view.doc_frequencies("body")
     title_df = view.doc_frequencies("title")
     n_docs = max(1, view.doccount)
     max_df = max(MIN_DOC_FREQ, int(MAX_DOC_SHARE * n_docs))
     scored = []
-    for stem, f in tf.most_common(400):
+    for stem, f in sorted(tf.items(), key=lambda x: -x[1])[:400]:
         df = body_df(stem) or title_df(stem)
         if df < MIN_DOC_FREQ or df > max_df:
             continue
@@ -249,56 +255,67 @@ def _title_pairs(s: Searcher, title: str, weight: float) -> list[QueryWord]:
 
 def _collapse(
     s: Searcher, src: _Source, cand: list[int], k: int, collapse: bool
-) -> tuple[list[int], list[Any], dict[int, list[Any]]]:
+) -> tuple[list[int], list[Copy], dict[int, list[Copy]]]:
     """Split the ranked candidates into kept hits, copies of the source, and copies of each
     kept hit (see the module docstring)."""
     if not collapse:
         return cand[:k], [], {}
-    dv = s.duplicate_view()
+    from .duplicates import DuplicateView, exact, signature_of, similarity
+
+    dv = DuplicateView.of(s)
     src_sig = (
-        dv.signature(src.docnum)
-        if src.docnum is not None
-        else dv.signature_of(f"{src.title}\n{src.body}")
+        dv.signature(src.docnum) if src.docnum is not None else signature_of(src.body, src.title)
     )
     kept: list[int] = []
     kept_sigs: list[Any] = []
-    own: dict[int, float] = {}
-    of: dict[int, dict[int, float]] = {}
+    own: dict[int, tuple[float, bool]] = {}
+    of: dict[int, dict[int, tuple[float, bool]]] = {}
+
+    def copy_of(a: Any, b: Any) -> tuple[float, bool] | None:
+        if a is None or b is None or not is_copy(a, b, COPY_SIMILARITY):
+            return None
+        return similarity(a, b), exact(a, b)
+
     for d in cand:
+        if len(kept) >= k:
+            break
         sig = dv.signature(d)
-        if sig is not None and src_sig is not None and dv.is_copy(src_sig, sig):
-            own[d] = dv.similarity(src_sig, sig)
+        found = copy_of(src_sig, sig)
+        if found is not None:
+            own[d] = found
             continue
         home = None
-        if sig is not None:
-            for h, hs in zip(kept, kept_sigs, strict=True):
-                if hs is not None and dv.is_copy(hs, sig):
-                    home = h
-                    break
-        if home is not None:
-            of[home][d] = dv.similarity(kept_sigs[kept.index(home)], sig)
+        for h, hs in zip(kept, kept_sigs, strict=True):
+            found = copy_of(hs, sig)
+            if found is not None:
+                home = h
+                break
+        if home is not None and found is not None:
+            of[home][d] = found
             continue
-        if len(kept) < k:
-            kept.append(d)
-            kept_sigs.append(sig)
-            of[d] = {}
-        elif src_sig is None:
-            break
-    # Copies beyond the candidates: the source's and each hit's, from the signature index.
+        kept.append(d)
+        kept_sigs.append(sig)
+        of[d] = {}
+    # Copies beyond the candidates (the signature index finds them): the source's and each
+    # hit's, at the duplicates API's own threshold.
     if src_sig is not None:
-        for d, sim in dv.copies_of_signature(src_sig):
-            if d != src.docnum and d not in own:
-                own[d] = sim
-    for h in kept:
-        for d, sim in dv.copies(h):
-            if d not in own and d not in kept and d != src.docnum:
-                of[h].setdefault(d, sim)
-    own_list = dv.describe(sorted(own.items(), key=lambda x: -x[1]))
-    return (
-        kept,
-        own_list,
-        {h: dv.describe(sorted(v.items(), key=lambda x: -x[1])) for h, v in of.items()},
-    )
+        for d, sim in dv.copies_of(src_sig, exclude=src.docnum):
+            if d not in own and d not in kept:
+                other = dv.signature(d)
+                own[d] = (sim, other is not None and exact(src_sig, other))
+    for h, hs in zip(kept, kept_sigs, strict=True):
+        if hs is None:
+            continue
+        for d, sim in dv.copies_of(hs, exclude=h):
+            if d not in own and d not in kept and d != src.docnum and d not in of[h]:
+                other = dv.signature(d)
+                of[h][d] = (sim, other is not None and exact(hs, other))
+
+    def describe(items: dict[int, tuple[float, bool]]) -> list[Copy]:
+        order = sorted(items.items(), key=lambda x: (-x[1][0], x[0]))
+        return [dv.copy(d, sim, ex) for d, (sim, ex) in order]
+
+    return kept, describe(own), {h: describe(v) for h, v in of.items()}
 
 
 def _ms(t0: float) -> float:

@@ -21,10 +21,23 @@ field            Whoosh type                  why
 ``extras``       STORED                       unknown input fields, returned as stored
 ``truncated``    STORED                       fields cut to the length cap at ingest
 ``hash``         ID sortable                  content fingerprint: re-ingest = no change
+                                              (it covers id, source, url...: two copies of
+                                              one text under two ids differ)
+``dupsig``       COLUMN (fixed-size bytes)    near-duplicate signature (MinHash, text
+                                              fingerprint; :mod:`.duplicates`), read per
+                                              document without unpickling the stored body
+``dupkeys``      KEYWORD, not scorable        its LSH band keys: finding an article's
+                                              copies is a term lookup
 ``title_pairs``  TEXT, adjacent stem pairs    proximity: query words that stand next to
 ``body_pairs``   TEXT, pairs of the lead      each other in the title or the body's first
                                               :data:`LEAD_PAIR_WORDS` words
 ===============  ===========================  ==========================================
+
+Schema versions: 1, the fields above without ``dupsig``/``dupkeys`` and the ``*_pairs``
+fields; 3 (this version) adds both (2 was each of them alone, on two development branches), so
+an index built by an earlier version must be rebuilt (:meth:`NewsIndex.open
+<newsearch.index.NewsIndex.open>` says so). Articles whose text is too short to identify
+(:data:`~newsearch.duplicates.MIN_WORDS`) have neither field filled.
 
 Why ``body_exact`` is opt-in: Whoosh's writer spends most of an ingest on per-posting work, and
 an unstemmed twin of the body doubles the postings. Measured on 2,000 ANT articles: 108 docs/s
@@ -39,10 +52,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.columns import FixedBytesColumn
+from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from .analysis import AnalyzerSpec, PairFilter, build_analyzer
 from .article import Article
+from .duplicates import KEYS_FIELD, SIGNATURE_BYTES, SIGNATURE_FIELD, duplicate_fields
 
 __all__ = [
     "LEAD_PAIR_WORDS",
@@ -53,7 +68,7 @@ __all__ = [
 ]
 
 #: Bump when fields change in a way an old index cannot serve.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TEXT_FIELDS = ("title", "body")
 DEFAULT_EXACT_FIELDS = ("title",)
 #: Words of the body's start (its lead) whose adjacent pairs are indexed in ``body_pairs``:
@@ -98,6 +113,10 @@ def build_schema(
         extras=STORED(),
         truncated=STORED(),
         hash=ID(sortable=True),
+        **{
+            SIGNATURE_FIELD: COLUMN(FixedBytesColumn(SIGNATURE_BYTES)),
+            KEYS_FIELD: KEYWORD(scorable=False),
+        },
     )
 
 
@@ -139,6 +158,7 @@ def article_to_document(
         doc["extras"] = dict(article.extras)
     if article.truncated:
         doc["truncated"] = list(article.truncated)
+    doc.update(duplicate_fields(article.title, article.body))
     return doc
 
 

@@ -285,6 +285,7 @@ class Searcher:
         self.scorer = _scorer(scorer)
         self.weights = {**DEFAULT_FIELD_WEIGHTS, **(weights or {})}
         self._variants: Any = None
+        self._duplicate_view: Any = None  # a DuplicateView, made on first use
 
     # -- lifecycle
     def close(self) -> None:
@@ -349,6 +350,15 @@ class Searcher:
             filters=filters,
             **options,
         )
+
+    def duplicates(self, article_id: str, *, min_similarity: float | None = None) -> list[Copy]:
+        """The near-exact copies of an article in this snapshot, most similar first (the
+        same dispatch under other ids, outlets or URLs; not the article itself). Raises
+        :class:`~newsearch.errors.ArticleNotFoundError` for an unknown id. ``min_similarity``
+        overrides :data:`~newsearch.duplicates.THRESHOLD`. See :mod:`newsearch.duplicates`."""
+        from .duplicates import DuplicateView
+
+        return DuplicateView.of(self).duplicates(article_id, min_similarity=min_similarity)
 
     # -- query analysis
     def _fields(self, fields: Sequence[str]) -> list[tuple[str, float, Any]]:

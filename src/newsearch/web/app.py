@@ -389,11 +389,7 @@ def create_app(
     @app.get(
         "/articles/{article_id:path}/related",
         summary="Related news",
-        responses={
-            200: {"model": models.RelatedOut},
-            **not_found,
-            501: {"model": models.ErrorOut, "description": "related news not available"},
-        },
+        responses={200: {"model": models.RelatedOut}, **not_found},
         tags=["articles"],
     )
     def related(
@@ -411,40 +407,27 @@ def create_app(
         categories = check_filter("category", category)
         with live.searcher() as s:
             _require(s, article_id)
-            find = getattr(s, "related", None)
-            if find is None:
-                raise _unavailable("related news")
-            results = find(
+            results = s.related(
                 article_id,
                 k=k,
                 within_days=within_days,
                 sources=sources or None,
                 categories=categories or None,
+                highlight=True,
             )
-            out = results.to_dict()
-            if "also_published_by" not in out:
-                copies = getattr(results, "also_published_by", None) or []
-                out["also_published_by"] = [c.to_dict() for c in copies]
-        return OrjsonResponse(out)
+            return OrjsonResponse(results.to_dict())
 
     @app.get(
         "/articles/{article_id:path}/duplicates",
         summary="Copies of the article at other outlets",
-        responses={
-            200: {"model": models.DuplicatesOut},
-            **not_found,
-            501: {"model": models.ErrorOut, "description": "duplicates not available"},
-        },
+        responses={200: {"model": models.DuplicatesOut}, **not_found},
         tags=["articles"],
     )
     def duplicates(article_id: ArticleId) -> Response:
         """The same story published by other outlets (near-duplicate text)."""
         with live.searcher() as s:
             _require(s, article_id)
-            find = getattr(s, "duplicates", None)
-            if find is None:
-                raise _unavailable("duplicates")
-            copies = find(article_id)
+            copies = s.duplicates(article_id)
             return OrjsonResponse({"id": article_id, "duplicates": [c.to_dict() for c in copies]})
 
     @app.get(
@@ -619,10 +602,6 @@ def _bad(param: str, message: str) -> ApiError:
 
 def _no_article(article_id: str) -> ApiError:
     return ApiError(404, "not-found", f"no article with id {article_id!r}")
-
-
-def _unavailable(what: str) -> ApiError:
-    return ApiError(501, "not-available", f"{what} is not available in this version")
 
 
 def _require(s: Searcher, article_id: str) -> dict[str, Any]:
