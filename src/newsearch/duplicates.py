@@ -15,7 +15,10 @@ How two articles are compared (measurements behind every constant: ``docs/relate
    than :data:`MIN_WORDS` words gets no signature and is nobody's copy.
 2. Its shingles are the runs of :data:`SHINGLE_WORDS` consecutive words; a datasketch
    ``MinHash`` of them (:data:`NUM_PERM` permutations, scheme ``affine32``, seed
-   :data:`SEED`) estimates the Jaccard similarity of two shingle sets.
+   :data:`SEED`) estimates the Jaccard similarity of two shingle sets. Each shingle's input
+   hash is ``zlib.crc32`` (datasketch's ``hashfunc`` option, which its scheme premixes with the
+   MurmurHash3 finalizer) rather than the default SHA-1: SHA-1 through a Python function was
+   0.4 ms of the 1 ms a signature took, and measured precision and recall did not change.
 3. Locality-sensitive hashing: the MinHash values are cut into :data:`BANDS` bands of
    :data:`ROWS`; each band becomes a key (blake2b of its bytes) indexed in the ``dupkeys``
    field. Two articles sharing a key are candidates: finding them is a Whoosh term lookup.
@@ -47,6 +50,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -135,6 +139,7 @@ def params() -> dict[str, Any]:
         "rows": ROWS,
         "seed": SEED,
         "scheme": SCHEME,
+        "hashfunc": "zlib.crc32",
         "threshold": THRESHOLD,
         "short_shingles": SHORT_SHINGLES,
         "min_body_chars": MIN_BODY_CHARS,
@@ -158,7 +163,7 @@ def copy_words(text: str, title: str = "") -> list[str]:
 def _template() -> Any:
     from datasketch import MinHash
 
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=zlib.crc32)
 
 
 def _digest(words: Iterable[str]) -> tuple[int, int]:
@@ -177,14 +182,20 @@ def _signature(words: list[str]) -> Signature | None:
         return None
     from datasketch import MinHash
 
-    n = SHINGLE_WORDS
-    shingles = {" ".join(words[i : i + n]).encode("utf-8") for i in range(len(words) - n + 1)}
-    t = _template()
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=t.permutations)
+    encoded = [w.encode("utf-8") for w in words]
+    runs = zip(*(encoded[k:] for k in range(SHINGLE_WORDS)), strict=False)  # shorter tails
+    shingles = {b" ".join(t) for t in runs}
+    m = MinHash(
+        num_perm=NUM_PERM,
+        seed=SEED,
+        scheme=SCHEME,
+        hashfunc=zlib.crc32,
+        permutations=_template().permutations,
+    )
     m.update_batch(shingles)
     sig = np.empty(SIGNATURE_LEN, dtype=np.uint32)
     sig[0:2] = _digest(words)
-    sig[2:4] = _digest(sorted(w for w in words if w.isdigit() or w in NEGATIONS))
+    sig[2:4] = _digest(sorted([w for w in words if w in NEGATIONS or w.isdigit()]))
     sig[4] = len(shingles)
     sig[HEADER:] = m.hashvalues
     return sig
