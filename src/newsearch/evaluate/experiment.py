@@ -49,6 +49,7 @@ _BUILD_MODULES = (
     "article.py",
     "index.py",
     "ingest.py",
+    "duplicates.py",
 )
 
 
