@@ -352,6 +352,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         only_tasks=args.task or (),
         only_setups=args.setup or (),
         max_queries=args.max_queries,
+        sample=args.sample,
         log=None if args.quiet else stderr_log,
     )
     for result, _paths in done:
@@ -483,6 +484,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--task", action="append", help="run only this task (repeatable)")
     b.add_argument("--setup", action="append", help="run only setups matching this regex")
     b.add_argument("--max-queries", type=int, default=None, help="first N queries (smoke run)")
+    b.add_argument(
+        "--sample", type=int, default=None, help="a fixed random sample of N queries per task"
+    )
     b.add_argument("--docs", help="also update this Markdown file (e.g. docs/benchmarks.md)")
     b.add_argument(
         "--report",

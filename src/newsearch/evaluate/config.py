@@ -104,13 +104,15 @@ def run_config(
     only_tasks: Iterable[str] = (),
     only_setups: Iterable[str] = (),
     max_queries: int | None = None,
+    sample: int | None = None,
     log: Callable[[str], None] | None = None,
 ) -> list[tuple[ExperimentResult, dict[str, Path]]]:
     """Run every task of ``config``; write JSON, Markdown and a plot per task into
     ``out_dir``. Returns each result with the paths written.
 
     ``only_setups`` are regular expressions (a setup runs if one matches its name; the
-    baseline always runs). ``max_queries`` keeps the first N queries of each task (smoke runs).
+    baseline always runs). ``max_queries`` keeps the first N queries of each task (smoke runs);
+    ``sample`` a random sample of N (seed 0: the same queries in every run, for slow peers).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -129,8 +131,13 @@ def run_config(
     done = []
     for name in tasks:
         task = load_task(name, data_dir)
-        if max_queries is not None:
-            keep = list(task.queries)[:max_queries]
+        if max_queries is not None or sample is not None:
+            keep = list(task.queries)
+            if sample is not None and sample < len(keep):
+                import random
+
+                keep = sorted(random.Random(0).sample(keep, sample))
+            keep = keep[:max_queries] if max_queries is not None else keep
             task.queries = {q: task.queries[q] for q in keep}
             task.qrels = {q: task.qrels[q] for q in keep if q in task.qrels}
         exp = Experiment(
