@@ -347,3 +347,17 @@ def test_proximity_is_off_for_or_groups_and_single_words(s: Searcher) -> None:
     words = s._pair_words(parse_query('"مرفأ بيروت" انفجار كبير'), ("body",), 0.3)
     assert {w.text for w in words} == {"مرف بيروت", "انفجار كبير"}
     assert {t.field for w in words for t in w.terms} == {"body_pairs"}
+
+
+def test_threads_can_share_a_searcher(s: Searcher) -> None:
+    """Calls take turns on a lock: Whoosh's readers share file positions, and concurrent
+    reads through one searcher were seen to corrupt each other under load."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    queries = [" ".join(a["title"].split()[:3]) for a in ARTICLES[:60]]
+    expected = [[h.id for h in s.search(q)] for q in queries]
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda q: [h.id for h in s.search(q)], queries * 3))
+    assert got == expected * 3
+    assert s._lock.acquire(blocking=False)  # nothing left holding it
+    s._lock.release()

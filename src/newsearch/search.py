@@ -15,13 +15,15 @@ Whoosh's full query language.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
+import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -264,13 +266,27 @@ class Results:
         return orjson.dumps(self.to_dict())
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _one_at_a_time(method: _F) -> _F:
+    """Run a Searcher method under the searcher's lock (see :class:`Searcher`)."""
+
+    @functools.wraps(method)
+    def locked(self: Searcher, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return cast(_F, locked)
+
+
 class Searcher:
     """Searches one snapshot of a :class:`~newsearch.index.NewsIndex` (the last commit when
     it was opened). Made by ``index.searcher()``; use it in a ``with`` block, or call
-    :meth:`close`. Threads may share it one call at a time, not concurrently: Whoosh's
-    segment readers read through shared file objects (seek, then read), and concurrent reads
-    were seen to corrupt each other under load (:class:`newsearch.web.LiveSearcher` lends a
-    searcher to one request at a time)."""
+    :meth:`close`. Threads may share it: its calls take turns (a lock), since Whoosh's
+    segment readers read through shared file objects (seek, then read) and concurrent reads
+    were seen to corrupt each other under load. Most of a search holds the GIL anyway; for
+    several cores, use several processes (``newsearch serve --workers N``)."""
 
     def __init__(
         self,
@@ -285,6 +301,7 @@ class Searcher:
         self.scorer = _scorer(scorer)
         self.weights = {**DEFAULT_FIELD_WEIGHTS, **(weights or {})}
         self._variants: Any = None
+        self._lock = threading.RLock()
         self._duplicate_view: Any = None  # a DuplicateView, made on first use
 
     # -- lifecycle
@@ -297,6 +314,7 @@ class Searcher:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @_one_at_a_time
     def warm(self) -> Searcher:
         """Build now what the first searches would otherwise build on the way (name-variant
         and spelling tables, column arrays, length norms): a server calls it before taking
@@ -324,6 +342,7 @@ class Searcher:
         return Searcher(self.index, self.scorer, self.weights)
 
     # -- related news
+    @_one_at_a_time
     def related(
         self,
         article: str | Article | Mapping[str, Any],
@@ -351,6 +370,7 @@ class Searcher:
             **options,
         )
 
+    @_one_at_a_time
     def duplicates(self, article_id: str, *, min_similarity: float | None = None) -> list[Copy]:
         """The near-exact copies of an article in this snapshot, most similar first (the
         same dispatch under other ids, outlets or URLs; not the article itself). Raises
@@ -540,6 +560,7 @@ class Searcher:
         return out
 
     # -- the search
+    @_one_at_a_time
     def search(
         self,
         query: str | ParsedQuery = "",
@@ -823,6 +844,7 @@ class Searcher:
                 out.extend(QueryWord(w.terms, 0.5, alt) for w in words)
         return out
 
+    @_one_at_a_time
     def suggest(self, query: str | ParsedQuery) -> str | None:
         """A respelled query from the index's vocabulary, or ``None`` when every word is
         already in the index (or nothing close is)."""
