@@ -384,3 +384,31 @@ def test_related_experiment_credits_also_published_by_and_counts_copies(tmp_path
     # Shown inline, the copy is one of three items and a near-copy of the article.
     assert inline["RR@10"] == 1.0 and inline["Copies@10"] == pytest.approx(1 / 3)
     assert "Copies@10" in res.to_markdown()
+
+
+def test_a_copy_listed_under_a_hit_counts_at_that_hits_rank(tmp_path: Path) -> None:
+    from newsearch.evaluate import Experiment, Setup, Task
+    from newsearch.evaluate.engines import Doc, SearchOutput, register_engine
+
+    docs = [Doc(i, i, f"نص {i}") for i in ("q", "a", "b", "c")]
+
+    class Grouping:
+        def build(self, docs_: object, workdir: Path, fields: object = ()) -> float:
+            return 0.0
+
+        def related_all(self, queries: dict[str, str], k: int, params: object, docs: object):
+            out = SearchOutput()
+            for qid in queries:
+                # "b" is relevant and shown under "a" (its copy), at rank 1; "c" is rank 2.
+                out.run[qid] = [("a", 2.0), ("c", 1.0)]
+                out.grouped[qid] = {"a": ["b"]}
+                out.seconds[qid] = 0.001
+            return out
+
+    register_engine("fake-grouping", Grouping)
+    task = Task(
+        name="mini-grouped", corpus="mini2", queries={"q": "q"}, qrels={"q": {"b": 1}},
+        load_docs=lambda: iter(docs), kind="related", metrics=("RR@10", "R@5"),
+    )  # fmt: skip
+    res = Experiment({"g": Setup("fake-grouping")}, task, ["RR@10", "R@5"], workdir=tmp_path).run()
+    assert res.results["g"].means == {"RR@10": 1.0, "R@5": 1.0}

@@ -44,11 +44,13 @@ class Doc:
 class SearchOutput:
     """Ranked ids per query and the seconds each query took, measured by the engine; for
     related news, ``also`` lists per query the copies of the query's article that the engine
-    shows apart ("also published by")."""
+    shows apart ("also published by"), and ``grouped`` the copies listed under each hit."""
 
     run: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     also: dict[str, list[str]] = field(default_factory=dict)
+    #: per query, each shown hit's own "also published by" copies (hit id -> copy ids)
+    grouped: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 class EngineUnavailable(Exception):

@@ -517,21 +517,34 @@ class Experiment:
         return engine, seconds, False
 
     def _evaluate(
-        self, run: dict[str, list[tuple[str, float]]], also: dict[str, list[str]]
+        self,
+        run: dict[str, list[tuple[str, float]]],
+        also: dict[str, list[str]],
+        grouped: dict[str, dict[str, list[str]]] | None = None,
     ) -> dict[str, dict[str, float]]:
         """Per-query metric values. A relevant article that an engine lists as "also published
-        by" (a copy of the query's article) counts as found at rank 1; the task's own metrics
-        (``extra_metrics``) see the related list as shown."""
+        by" counts as found where the reader sees it: a copy of the query's article at rank 1,
+        a copy listed under a hit at that hit's rank (when the hit itself is not relevant).
+        The task's own metrics (``extra_metrics``) see the related list as shown."""
         task = self.task
+        grouped = grouped or {}
         extra = task.extra_metrics(run, also) if task.extra_metrics is not None else {}
         judged = run
-        if also:
+        if also or grouped:
             judged = {}
             for qid, ranked in run.items():
                 rel = task.qrels.get(qid, {})
                 first = [(d, 0.0) for d in also.get(qid, ()) if rel.get(d, 0) > 0]
                 seen = {d for d, _ in first}
-                judged[qid] = first + [(d, s) for d, s in ranked if d not in seen]
+                shown = []
+                for d, s in ranked:
+                    if rel.get(d, 0) <= 0:
+                        sub = [c for c in grouped.get(qid, {}).get(d, ()) if rel.get(c, 0) > 0]
+                        d = next((c for c in sub if c not in seen), d)
+                    if d not in seen:
+                        shown.append((d, s))
+                        seen.add(d)
+                judged[qid] = first + shown
         ir = [m for m in self.metrics if m not in extra]
         per_query = evaluate(judged, task.qrels, ir) if ir else {}
         for m in self.metrics:
@@ -594,7 +607,7 @@ class Experiment:
                 for qid, ranked in out.run.items():
                     drop = task.exclude.get(qid, frozenset())
                     run[qid] = [(d, s) for d, s in ranked if d not in drop][: self.k]
-                per_query = self._evaluate(run, out.also)
+                per_query = self._evaluate(run, out.also, out.grouped)
                 results[n] = SetupResult(
                     name=n,
                     setup=self.setups[n],

@@ -161,26 +161,34 @@ class NewsearchEngine:
         weights = params.pop("weights", None)
         with self._index.searcher(scorer=scorer, weights=weights) as s:
 
-            def related(article_id: str) -> tuple[list[tuple[str, float]], list[str]]:
+            def related(article_id: str) -> RelatedAnswer:
                 r = s.related(article_id, k=min(k, 100), **params)
-                return [(h.id, h.score) for h in r], [c.id for c in r.also_published_by]
+                grouped = {h.id: [c.id for c in h.also_published_by] for h in r}
+                also = [c.id for c in r.also_published_by]
+                return [(h.id, h.score) for h in r], also, {h: c for h, c in grouped.items() if c}
 
             return _related_loop(queries, related)
 
 
+RelatedAnswer = tuple[list[tuple[str, float]], list[str], dict[str, list[str]]]
+
+
 def _related_loop(
-    queries: Mapping[str, str], related: Callable[[str], tuple[list[tuple[str, float]], list[str]]]
+    queries: Mapping[str, str], related: Callable[[str], RelatedAnswer]
 ) -> SearchOutput:
-    """Like :func:`timed_loop`, for related news: ``related(article id) -> (hits, also)``."""
+    """Like :func:`timed_loop`, for related news: ``related(article id) -> (hits, the
+    article's own copies, each hit's copies)``."""
     out = SearchOutput()
     clock = time.perf_counter
     for qid, article_id in queries.items():
         t0 = clock()
-        hits, also = related(article_id)
+        hits, also, grouped = related(article_id)
         out.seconds[qid] = clock() - t0
         out.run[qid] = hits
         if also:
             out.also[qid] = also
+        if grouped:
+            out.grouped[qid] = grouped
     return out
 
 
@@ -262,13 +270,13 @@ class WhooshEngine:
         numterms = int((params or {}).get("numterms", 25))
         with self._ix.searcher(weighting=scoring.BM25F()) as s:
 
-            def related(article_id: str) -> tuple[list[tuple[str, float]], list[str]]:
+            def related(article_id: str) -> RelatedAnswer:
                 d = docs[article_id]
                 docnum = s.document_number(id=article_id)
                 hits = s.more_like(
                     docnum, "body", text=f"{d.title}\n{d.body}", top=k, numterms=numterms
                 )
-                return [(h["id"], float(h.score)) for h in hits], []
+                return [(h["id"], float(h.score)) for h in hits], [], {}
 
             return _related_loop(queries, related)
 
