@@ -386,7 +386,7 @@ def test_related_experiment_credits_also_published_by_and_counts_copies(tmp_path
     assert "Copies@10" in res.to_markdown()
 
 
-def test_a_copy_listed_under_a_hit_counts_at_that_hits_rank(tmp_path: Path) -> None:
+def test_a_copy_listed_under_a_hit_counts_right_after_it(tmp_path: Path) -> None:
     from newsearch.evaluate import Experiment, Setup, Task
     from newsearch.evaluate.engines import Doc, SearchOutput, register_engine
 
@@ -399,7 +399,7 @@ def test_a_copy_listed_under_a_hit_counts_at_that_hits_rank(tmp_path: Path) -> N
         def related_all(self, queries: dict[str, str], k: int, params: object, docs: object):
             out = SearchOutput()
             for qid in queries:
-                # "b" is relevant and shown under "a" (its copy), at rank 1; "c" is rank 2.
+                # "b" is relevant and listed under "a" (its copy): found at rank 2.
                 out.run[qid] = [("a", 2.0), ("c", 1.0)]
                 out.grouped[qid] = {"a": ["b"]}
                 out.seconds[qid] = 0.001
@@ -411,4 +411,4 @@ def test_a_copy_listed_under_a_hit_counts_at_that_hits_rank(tmp_path: Path) -> N
         load_docs=lambda: iter(docs), kind="related", metrics=("RR@10", "R@5"),
     )  # fmt: skip
     res = Experiment({"g": Setup("fake-grouping")}, task, ["RR@10", "R@5"], workdir=tmp_path).run()
-    assert res.results["g"].means == {"RR@10": 1.0, "R@5": 1.0}
+    assert res.results["g"].means == {"RR@10": 0.5, "R@5": 1.0}

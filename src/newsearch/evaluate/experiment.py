@@ -524,7 +524,7 @@ class Experiment:
     ) -> dict[str, dict[str, float]]:
         """Per-query metric values. A relevant article that an engine lists as "also published
         by" counts as found where the reader sees it: a copy of the query's article at rank 1,
-        a copy listed under a hit at that hit's rank (when the hit itself is not relevant).
+        a copy listed under a hit right after that hit.
         The task's own metrics (``extra_metrics``) see the related list as shown."""
         task = self.task
         grouped = grouped or {}
@@ -538,12 +538,10 @@ class Experiment:
                 seen = {d for d, _ in first}
                 shown = []
                 for d, s in ranked:
-                    if rel.get(d, 0) <= 0:
-                        sub = [c for c in grouped.get(qid, {}).get(d, ()) if rel.get(c, 0) > 0]
-                        d = next((c for c in sub if c not in seen), d)
-                    if d not in seen:
-                        shown.append((d, s))
-                        seen.add(d)
+                    for x in (d, *(c for c in grouped.get(qid, {}).get(d, ()) if rel.get(c, 0))):
+                        if x not in seen:
+                            shown.append((x, s))
+                            seen.add(x)
                 judged[qid] = first + shown
         ir = [m for m in self.metrics if m not in extra]
         per_query = evaluate(judged, task.qrels, ir) if ir else {}
