@@ -387,6 +387,7 @@ def ingest_cost(data: Path, n: int, rounds: int, workdir: Path, log: Any) -> dic
     real = schema.duplicate_fields
     runs: dict[str, list[float]] = defaultdict(list)
     cpu: dict[str, list[float]] = defaultdict(list)
+    sizes: dict[str, float] = {}
     for rnd in range(rounds):
         for mode in ("with", "without") if rnd % 2 == 0 else ("without", "with"):
             for workers in (1, 2):
@@ -402,9 +403,14 @@ def ingest_cost(data: Path, n: int, rounds: int, workdir: Path, log: Any) -> dic
                     multiprocessing.active_children()  # reap this run's workers
                     dt = time.perf_counter() - t0
                     dc = _cpu_seconds() - c0
+                    ix = NewsIndex.open(Path(tmp) / "ix")
+                    ix.optimize()  # one segment: sizes comparable between runs
+                    ix.close()
+                    mb = sum(f.stat().st_size for f in (Path(tmp) / "ix").iterdir()) / 1e6
                 key = f"{mode} signatures, {workers} worker(s)"
                 runs[key].append(n / dt)
                 cpu[key].append(1000 * dc / n)
+                sizes[mode] = mb
                 log(f"ingest {key}: {n / dt:.0f} docs/s, {1000 * dc / n:.2f} CPU ms/doc")
     schema.duplicate_fields = real
     t0 = time.perf_counter()
@@ -421,6 +427,7 @@ def ingest_cost(data: Path, n: int, rounds: int, workdir: Path, log: Any) -> dic
         "cpu_ms_per_doc_median": {k: statistics.median(v) for k, v in cpu.items()},
         "signature_ms_per_doc": 1000 * alone,
         "datasketch_import_seconds": import_seconds,
+        "index_mb_optimized": sizes,
     }
 
 
@@ -569,6 +576,8 @@ def markdown(report: dict[str, Any]) -> str:
         lines += [
             f"- signature alone: {ing['signature_ms_per_doc']:.3f} ms/doc; importing datasketch "
             f"(once per process): {ing['datasketch_import_seconds']:.2f} s",
+            "- index size, optimized: "
+            + ", ".join(f"{k} signatures {v:.1f} MB" for k, v in ing["index_mb_optimized"].items()),
             "",
         ]
     sp = report["results"].get("index")
