@@ -188,6 +188,9 @@ def test_pasted_text_finds_its_copies(s: Searcher) -> None:
     assert sig is not None
     found = {view.copy(d, sim, False).id for d, sim in view.copies_of(sig)}
     assert found == {ORIGINAL["id"], "refiled", "wire-copy"}
+    as_copies = view.duplicates_of(view.signature_of(ORIGINAL["body"]))
+    assert {c.id for c in as_copies} == found
+    assert {c.id for c in as_copies if c.exact} == {ORIGINAL["id"], "refiled"}
     assert view.signature_of("نص قصير جدا") is None  # fewer than MIN_WORDS words
     assert view.copies_of(None) == []
 
