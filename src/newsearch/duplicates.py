@@ -316,7 +316,7 @@ class DuplicateView:
         schema = self.reader.schema
         if SIGNATURE_FIELD not in schema or KEYS_FIELD not in schema:
             raise IndexMismatchError(
-                "this index has no near-duplicate signatures (built before schema version 2); "
+                "this index has no near-duplicate signatures (built before schema version 3); "
                 "rebuild it from its source files"
             )
         # One column reader per segment: Whoosh's multi-segment column reader skips segments

@@ -2,7 +2,7 @@
 
 An index directory holds Whoosh's files plus ``manifest.json``::
 
-    {"format": "newsearch-index", "library_version": "0.1.0", "schema_version": 2,
+    {"format": "newsearch-index", "library_version": "0.1.0", "schema_version": 3,
      "analysis_version": 1, "analyzer": {"name": "light", "params": {}},
      "exact_analyzer": {"name": "exact", "params": {}}, "cleaner": "none", ...}
 
