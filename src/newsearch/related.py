@@ -8,9 +8,9 @@ How an article's related list is made (:func:`related`, also ``Searcher.related`
    in fewer than :data:`MIN_DOC_FREQ` articles (typos, the article's own oddities) or in more
    than :data:`MAX_DOC_SHARE` of the index are skipped; the best :data:`KEY_TERMS` remain.
 2. **Ranking.** The key terms are one query, weighted by their key-term weight, scored by the
-   searcher's scorer (BM25F over title and body, like a search). The title's adjacent word
-   pairs are searched as well (``title_pairs``/``body_pairs``): a rewritten headline of the
-   same story keeps its names together. Articles close in time to the source are lifted:
+   searcher's scorer (BM25F over title and body, like a search); ``pair_weight`` > 0 also
+   searches the title's adjacent word pairs (off by default: measured worse). Articles close
+   in time to the source are lifted:
    ``score * (1 + TIME_WEIGHT * 0.5 ** (days apart / half_life_days))``.
 3. **Copies collapsed.** Walking the ranking, an article that is a near-copy of the source
    (:mod:`newsearch.duplicates`) joins the source's ``also_published_by``; one that copies a
@@ -54,8 +54,11 @@ MAX_DOC_SHARE = 0.3
 #: Time closeness: weight and half-life (days) of the lift for articles near the source.
 TIME_WEIGHT = 0.5
 RELATED_HALF_LIFE_DAYS = 2.0
-#: Weight of a title word pair relative to a key term of the same weight.
-PAIR_WEIGHT = 0.5
+#: Weight of the title's adjacent word pairs (``title_pairs``/``body_pairs``) relative to a
+#: key term. Off: measured, pairs at 0.5 cost 0.015 R@10 on the hard band and 0.011 MRR on
+#: the easy one (benchmarks/related.toml; docs/related.md): a story's other coverage words its
+#: headline differently, and pairs favour the copies that collapse removes anyway.
+PAIR_WEIGHT = 0.0
 #: Estimated Jaccard similarity (word pairs of the body, :mod:`newsearch.duplicates`) from
 #: which a candidate counts as a copy of the article or of a higher-ranked hit and is listed
 #: under "also published by" instead of shown: lower than the duplicates API's 0.8, since a
