@@ -58,28 +58,14 @@ from typing import Any
 import numpy as np
 
 from _common import git_info, machine, package_versions  # benchmarks/ is on sys.path
+from index_speed import shards
 from newsearch import duplicates as dup
 from newsearch.evaluate.provenance import PACKAGES
 
-CORPORA = {
-    "ant": ["ant-multisource"],
-    "snn": ["saudinewsnet"],
-    "all": ["ant-multisource", "saudinewsnet", "ant-jawharafm"],
-}
 LABEL = {"n": 5, "perm": 240, "bands": 40, "rows": 6, "seed": 20261129, "keep": 0.8}
 COPY, BORDER = 0.9, 0.8
 THRESHOLDS = (0.7, 0.75, 0.8, 0.85, 0.9)
 FACTS = ("none", "short", "all")
-
-
-def shards(data: Path, corpus: str) -> list[Path]:
-    files: list[Path] = []
-    for name in CORPORA[corpus]:
-        found = sorted((data / name / "data").glob("*.jsonl.gz"))
-        if not found:
-            raise SystemExit(f"no shards under {data / name / 'data'}; pass --data")
-        files += found
-    return files
 
 
 def load(files: list[Path]) -> list[dict[str, Any]]:

@@ -27,14 +27,15 @@ import itertools
 import math
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .duplicates import is_copy
+from .duplicates import DuplicateView, exact, is_copy, signature_of, similarity
 from .errors import ArticleNotFoundError, ConfigError
-from .ranking import QueryWord, Term
+from .ranking import QueryWord, Term, top_k
 
 if TYPE_CHECKING:
     from .article import Article
@@ -197,8 +198,6 @@ def related(
         extra["date_from"] = max(lo, flt.date_from) if flt.date_from else lo
         extra["date_to"] = min(hi, flt.date_to) if flt.date_to else hi
     if extra:
-        from dataclasses import replace
-
         flt = replace(flt, **extra)
     view = s.view
     mask = s._filter_mask(flt)
@@ -226,8 +225,6 @@ def related(
         scores = scores * np.where(np.isnan(lift), 1.0, lift).astype(np.float32)
     matched = (scores > 0) & mask
     total = int(matched.sum())
-    from .ranking import top_k
-
     want = k * _CANDIDATES_PER_HIT + 20 if collapse else k
     cand, _ = top_k(scores, want, matched)
     kept, own_copies, copies_of = _collapse(s, src, [int(d) for d in cand], k, collapse)
@@ -263,8 +260,6 @@ def _collapse(
     kept hit (see the module docstring)."""
     if not collapse:
         return cand[:k], [], {}
-    from .duplicates import DuplicateView, exact, signature_of, similarity
-
     dv = DuplicateView.of(s)
     src_sig = (
         dv.signature(src.docnum) if src.docnum is not None else signature_of(src.body, src.title)
