@@ -139,6 +139,9 @@ class SetupResult:
     search_seconds: float = 0.0
     skipped: str | None = None
     run: dict[str, list[tuple[str, float]]] = field(default_factory=dict, repr=False)
+    #: related news: per query, the article's own copies and each shown hit's copies
+    also: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    grouped: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
 
     def to_dict(self, per_query: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -231,6 +234,14 @@ class ExperimentResult:
                 path = out / f"{self.task['name']}.{safe}.run"
                 write_run(r.run, path, tag=safe)
                 written.append(path)
+                if r.also or r.grouped:
+                    copies = path.with_suffix(".copies.json")
+                    copies.write_bytes(
+                        orjson.dumps(
+                            {"also": r.also, "grouped": r.grouped}, option=orjson.OPT_SORT_KEYS
+                        )
+                    )
+                    written.append(copies)
         return written
 
     @classmethod
@@ -617,6 +628,8 @@ class Experiment:
                     latency_ms=_latency(out.seconds.values()),
                     search_seconds=elapsed,
                     run=run,
+                    also=dict(out.also),
+                    grouped=dict(out.grouped),
                 )
                 m0 = self.metrics[0]
                 self._say(
