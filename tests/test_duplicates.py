@@ -22,17 +22,15 @@ from newsearch.duplicates import (
     MIN_WORDS,
     NUM_PERM,
     THRESHOLD,
-    Copy,
-    DuplicateView,
     band_keys,
-    find_duplicates,
     is_copy,
     signature_of,
     similarity,
 )
+from newsearch.results import Copy
 from newsearch.errors import ArticleNotFoundError, NewsearchError
 from newsearch.index import NewsIndex
-from newsearch.search import Searcher
+from newsearch.search import Searcher, find_duplicates
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "data" / "ant" / "fixture_articles.jsonl"
@@ -181,8 +179,8 @@ def test_numbers_and_negations_decide_between_near_identical_headlines() -> None
 
 
 def test_pasted_text_finds_its_copies(s: Searcher) -> None:
-    view = DuplicateView.of(s)
-    assert DuplicateView.of(s) is view  # cached on the searcher
+    view = s.snapshot.copies
+    assert s.snapshot.copies is view  # made once per snapshot
     pasted = "منقول: " + ORIGINAL["body"]
     sig = view.signature_of(pasted)
     assert sig is not None
@@ -196,7 +194,7 @@ def test_pasted_text_finds_its_copies(s: Searcher) -> None:
 
 
 def test_view_lookups(s: Searcher) -> None:
-    view = DuplicateView.of(s)
+    view = s.snapshot.copies
     d = view.docnum(ORIGINAL["id"])
     sig = view.signature(d)
     assert sig is not None and sig.dtype == np.uint32 and len(sig) == 5 + NUM_PERM

@@ -9,9 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from newsearch.backend import IndexView
+from newsearch.collect import top_k
 from newsearch.index import NewsIndex
-from newsearch.ranking import CollectionView, QueryWord, Term, query_words, top_k
-from newsearch.scoring import BM25F, BM25Sum, TfIdf, build_scorer
+from newsearch.plan import QueryWord, Term
+from newsearch.plan import query_words as plan_words
+from newsearch.scoring import BM25F, BM25Sum, Scorer, TfIdf, build_scorer
+from newsearch.stats import gather
 
 FIXTURE = Path(__file__).parent / "data" / "ant" / "fixture_articles.jsonl"
 
@@ -21,6 +25,20 @@ def ix(tmp_path_factory: pytest.TempPathFactory) -> NewsIndex:
     index = NewsIndex.create(tmp_path_factory.mktemp("rank") / "ix")
     index.ingest(FIXTURE, progress=False, workers=1)
     return index
+
+
+def _view(ix: NewsIndex) -> IndexView:
+    return IndexView(ix.whoosh.searcher(), ix.cache)
+
+
+def query_words(text: str, fields: list[tuple[str, float, object]]) -> list[QueryWord]:
+    analyzers = {name: analyzer for name, _, analyzer in fields}
+    return plan_words(text.split(), [(n, w) for n, w, _ in fields], analyzers, None)
+
+
+def score(scorer: Scorer, view: IndexView, words: list[QueryWord]) -> np.ndarray:
+    """Score with the snapshot's own collection statistics."""
+    return scorer.score(view, words, gather(view, words))
 
 
 def _whoosh_postings(reader: object, field: str, token: str) -> tuple[list[int], list[float]]:
@@ -36,7 +54,7 @@ def _whoosh_postings(reader: object, field: str, token: str) -> tuple[list[int],
 def test_block_reads_equal_whooshs_postings(ix: NewsIndex) -> None:
     with ix.whoosh.searcher() as s:
         r = s.reader()
-        view = CollectionView(r)
+        view = _view(ix)
         terms = [t for t, _ in zip(r.lexicon("body"), range(400), strict=False)]
         frequent = sorted(terms, key=lambda t: -r.doc_frequency("body", t))[:5]
         for raw in [*terms[::37], *frequent]:
@@ -55,9 +73,9 @@ def test_tfidf_equals_whooshs_tf_idf(ix: NewsIndex) -> None:
     text = "وزير الخارجية الأمريكي في كوريا الشمالية"
     body = ix.whoosh.schema["body"].analyzer
     with ix.whoosh.searcher(weighting=scoring.TF_IDF()) as s:
-        view = CollectionView(s.reader())
+        view = _view(ix)
         words = query_words(text, [("body", 1.0, body)])
-        ours = TfIdf().score(view, words)
+        ours = score(TfIdf(), view, words)
         q = wq.Or([wq.Term("body", w.terms[0].token) for w in words])
         hits = s.search(q, limit=None)
         assert len(hits) == int((ours > 0).sum()) > 10
@@ -73,11 +91,11 @@ def test_bm25f_by_hand_on_a_tiny_index() -> None:
     ix.commit()
     k1, b = 1.2, 0.75
     with ix.whoosh.searcher() as s:
-        view = CollectionView(s.reader())
+        view = _view(ix)
         word = QueryWord((Term("title", "مطار", 2.0), Term("body", "مطار", 1.0)))
-        scores = BM25F(k1=k1, b=b).score(view, [word])
-        avg_t = view.average_length("title")
-        avg_b = view.average_length("body")
+        scores = score(BM25F(k1=k1, b=b), view, [word])
+        avg_t = view.field_length("title") / view.doccount_all
+        avg_b = view.field_length("body") / view.doccount_all
         lt, lb = view.lengths("title"), view.lengths("body")
         idf = math.log(1 + (3 - 2 + 0.5) / (2 + 0.5))  # matched in a (title) and b (body)
         by_id = {view.doc_id(d): d for d in range(3)}
@@ -100,10 +118,10 @@ def test_bm25f_counts_a_word_once_across_fields() -> None:
     analyzer = ix.whoosh.schema["title"].analyzer
     fields = [("title", 1.0, analyzer), ("body", 1.0, analyzer)]
     with ix.whoosh.searcher() as s:
-        view = CollectionView(s.reader())
+        view = _view(ix)
         words = query_words("ليبيا طرابلس", fields)
         for scorer, winner in ((BM25F(), "two-words"), (BM25Sum(), None)):
-            docs, _ = top_k(scorer.score(view, words), 2)
+            docs, _ = top_k(score(scorer, view, words), 2)
             if winner:
                 assert view.doc_id(int(docs[0])) == winner
 
@@ -116,9 +134,9 @@ def test_deleted_documents_are_never_ranked_and_segments_agree(tmp_path: Path) -
 
     def ranking() -> list[str]:
         with ix.whoosh.searcher() as s:
-            view = CollectionView(s.reader())
+            view = _view(ix)
             words = query_words(words_text, [("body", 1.0, analyzer)])
-            docs, _ = top_k(build_scorer("bm25f").score(view, words), 20)
+            docs, _ = top_k(score(build_scorer("bm25f"), view, words), 20)
             return [view.doc_id(int(d)) for d in docs]
 
     before = ranking()
@@ -154,8 +172,9 @@ def test_query_words_pair_stem_and_exact_forms(ix: NewsIndex) -> None:
     for w in words:
         assert [t.field for t in w.terms] == ["title", "title_exact"]
     assert words[0].terms[0].token == words[1].terms[0].token  # same stem
+    assert words[0].terms[1].token != words[1].terms[1].token  # two exact forms
     again = query_words("الحكومة الحكومة", fields)
-    assert len(again) == 1 and again[0].weight == 2.0
+    assert len(again) == 2 and again[0] == again[1]  # a repeated word counts twice
     assert query_words("", fields) == [] and query_words("في من", fields) == []
 
 
@@ -178,14 +197,14 @@ def test_recency_scorer_blends_freshness(ix: NewsIndex) -> None:
 
     analyzer = ix.whoosh.schema["body"].analyzer
     with ix.whoosh.searcher() as s:
-        view = CollectionView(s.reader())
+        view = _view(ix)
         words = query_words("الرئيس", [("body", 1.0, analyzer)])
-        rel = BM25F().score(view, words)
-        fresh = Recency(half_life_days=1.0, weight=5.0).score(view, words)
+        rel = score(BM25F(), view, words)
+        fresh = score(Recency(half_life_days=1.0, weight=5.0), view, words)
         assert set(np.flatnonzero(fresh)) == set(np.flatnonzero(rel))  # same matches
         ts = view.timestamps()
         top_fresh = int(np.argmax(fresh))
         newest_match = int(np.flatnonzero(rel)[np.nanargmax(ts[np.flatnonzero(rel)])])
         assert ts[top_fresh] == ts[newest_match]  # a strong freshness weight: newest first
-        assert np.argmax(Recency(weight=0.0).score(view, words)) == np.argmax(rel)
+        assert np.argmax(score(Recency(weight=0.0), view, words)) == np.argmax(rel)
     assert build_scorer("recency", half_life_days=3, k1=1.0).params()["k1"] == 1.0  # type: ignore[attr-defined]

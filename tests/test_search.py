@@ -7,13 +7,15 @@ import html
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 
 from newsearch.errors import ConfigError
 from newsearch.index import NewsIndex
-from newsearch.search import MAX_PAGE_SIZE, Filters, Searcher
+from newsearch.request import MAX_PAGE_SIZE, Filters
+from newsearch.search import Searcher
 
 DATA = Path(__file__).parent / "data"
 FIXTURE = DATA / "ant" / "fixture_articles.jsonl"
@@ -161,8 +163,14 @@ def test_filters_sort_and_paging(s: Searcher) -> None:
     p2 = s.search("الرئيس", limit=5, page=2)
     assert p1.total == p2.total and not {h.id for h in p1} & {h.id for h in p2}
     assert [h.rank for h in p2] == [6, 7, 8, 9, 10]
-    assert s.search("الرئيس", limit=10_000).page_size == MAX_PAGE_SIZE
-    assert s.search("الرئيس", page=10_000).hits == []
+    assert s.search("الرئيس", limit=MAX_PAGE_SIZE).page_size == MAX_PAGE_SIZE
+    # Out-of-range paging is refused, not clamped (the CLI and HTTP API share this check).
+    with pytest.raises(ConfigError, match="limit"):
+        s.search("الرئيس", limit=MAX_PAGE_SIZE + 1)
+    with pytest.raises(ConfigError, match="page"):
+        s.search("الرئيس", page=0)
+    with pytest.raises(ConfigError, match="beyond the first"):
+        s.search("الرئيس", page=10_000)
 
 
 def test_recency_blend_prefers_fresh_articles(s: Searcher) -> None:
@@ -257,7 +265,7 @@ def test_deleted_and_updated_articles(tmp_path: Path) -> None:
 
 def test_warm_builds_the_lazy_tables(ix: NewsIndex) -> None:
     with ix.searcher() as s:
-        assert s.warm() is s and s._variants is not None
+        assert s.warm() is s and s.snapshot.vocabulary._variants is not None
         assert s.search("بيونغ يانغ").total > 0
 
 
@@ -340,11 +348,17 @@ def test_adjacent_query_words_rank_an_article_that_keeps_them_together() -> None
 
 
 def test_proximity_is_off_for_or_groups_and_single_words(s: Searcher) -> None:
+    from newsearch.plan import pair_words
     from newsearch.query import parse_query
 
-    assert s._pair_words(parse_query("بيروت"), ("title", "body"), 0.3) == []
-    assert s._pair_words(parse_query("مرفأ OR ميناء بيروت"), ("title", "body"), 0.3) == []
-    words = s._pair_words(parse_query('"مرفأ بيروت" انفجار كبير'), ("body",), 0.3)
+    weights, analyzers = s.options.field_weights(), s.snapshot.analyzers
+
+    def pairs(text: str, fields: tuple[str, ...]) -> list[Any]:
+        return pair_words(parse_query(text), fields, weights, 0.3, analyzers)
+
+    assert pairs("بيروت", ("title", "body")) == []
+    assert pairs("مرفأ OR ميناء بيروت", ("title", "body")) == []
+    words = pairs('"مرفأ بيروت" انفجار كبير', ("body",))
     assert {w.text for w in words} == {"مرف بيروت", "انفجار كبير"}
     assert {t.field for w in words for t in w.terms} == {"body_pairs"}
 

@@ -22,6 +22,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from newsearch.index import NewsIndex
+from newsearch.request import RankingOptions, RelatedRequest
+from newsearch.results import RelatedResults
 from newsearch.search import Searcher
 from newsearch.web import Limits, LiveSearcher, app_from_env, create_app
 
@@ -199,11 +201,11 @@ def test_related_and_duplicates_routes_pass_their_parameters(
     against a stand-in; the real thing is tested below."""
     calls: list[tuple[Any, ...]] = []
 
-    def related(self: Searcher, article: str, **kwargs: Any) -> Any:
-        calls.append((article, kwargs))
-        results = self.search("كوريا", limit=kwargs["k"])
-        results.also_published_by = [_FakeCopy("CNN")]  # type: ignore[list-item]
-        return results
+    def related(self: Searcher, request: RelatedRequest, **kwargs: Any) -> Any:
+        calls.append((request, kwargs))
+        results = self.search("كوريا", limit=request.k)
+        copies = [_FakeCopy("CNN")]
+        return RelatedResults(str(request.article), results.hits, 2, 1.0, [], copies)  # type: ignore[arg-type]
 
     def duplicates(self: Searcher, article_id: str) -> list[_FakeCopy]:
         calls.append((article_id,))
@@ -213,25 +215,16 @@ def test_related_and_duplicates_routes_pass_their_parameters(
     monkeypatch.setattr(Searcher, "duplicates", duplicates, raising=False)
     params = {"k": 2, "within_days": 3, "source": ["BBC", "CNN"], "category": "sport"}
     body = client.get(f"/articles/{KNOWN['id']}/related", params=params).json()
-    assert calls.pop() == (
-        KNOWN["id"],
-        {
-            "k": 2,
-            "within_days": 3.0,
-            "sources": ["BBC", "CNN"],
-            "categories": ["sport"],
-            "highlight": True,
-        },
+    request, kwargs = calls.pop()
+    assert request == RelatedRequest(
+        article=KNOWN["id"], k=2, within_days=3.0, sources=("BBC", "CNN"), categories=("sport",)
     )
+    assert kwargs["options"] == RankingOptions()  # the server's options, none overridden
     assert len(body["hits"]) == 2 and body["also_published_by"][0]["source"] == "CNN"
-    client.get(f"/articles/{KNOWN['id']}/related")
-    assert calls.pop()[1] == {
-        "k": 10,
-        "within_days": None,
-        "sources": None,
-        "categories": None,
-        "highlight": True,
-    }
+    client.get(f"/articles/{KNOWN['id']}/related", params={"k1": 1.5, "weight": "title:3"})
+    request, kwargs = calls.pop()
+    assert request == RelatedRequest(article=KNOWN["id"])  # every default
+    assert kwargs["options"] == RankingOptions(k1=1.5, weights={"title": 3.0})
     body = client.get(f"/articles/{KNOWN['id']}/duplicates").json()
     assert calls.pop() == (KNOWN["id"],)
     assert body == {
@@ -294,8 +287,10 @@ def test_openapi_describes_every_route(client: TestClient) -> None:
     }
     assert set(paths["/articles/{article_id}"]) == {"get", "delete"}
     params = {p["name"] for p in paths["/search"]["get"]["parameters"]}
-    assert params == {
-        "q", "source", "category", "from", "to", "sort", "page", "size", "facets", "histogram"
+    # Every option of the request objects (tests/test_surfaces.py checks defaults too).
+    assert params >= {
+        "q", "source", "category", "from", "to", "sort", "page", "size", "facets", "histogram",
+        "proximity", "variants", "k1", "b", "weight", "half_life_days",
     }  # fmt: skip
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
     assert "application/x-ndjson" in paths["/articles"]["post"]["requestBody"]["content"]
@@ -311,7 +306,7 @@ def test_internal_errors_are_json_without_details(
     with TestClient(
         create_app(base_index, refresh_interval=0, warm=False), raise_server_exceptions=False
     ) as c:
-        monkeypatch.setattr(Searcher, "search", boom)
+        monkeypatch.setattr(Searcher, "run", boom)
         body = assert_error(c.get("/search", params={"q": "x"}), 500, "internal")
         assert "secret" not in body["message"]
 
@@ -530,51 +525,55 @@ def test_a_refreshed_snapshot_reuses_its_segments_tables(writable: Path) -> None
     name-variant tables of the others are shared, and variants still span every segment."""
     ix = NewsIndex.open(writable)
     old = Searcher(ix).warm()
-    assert old._variant_index().variants("اردوغان") == []
+    assert old.snapshot.vocabulary.variants("اردوغان") == []
     ix.upsert({"id": "new", "title": "اردوغن يزور انقرة", "body": "زيارة"})  # another spelling
     ix.commit()
     new = old.refresh()
     assert new is not old
-    shared = {key: seg for seg, _, key in old.view.leaves}
-    for seg, _, key in new.view.leaves:
-        if key in shared:
-            assert seg._columns is shared[key]._columns and seg._lengths is shared[key]._lengths
-    assert len(new.view.leaves) == len(shared) + 1
+    shared = {seg.key: seg for seg in old.view.segments}
+    for seg in new.view.segments:
+        if seg.key in shared:  # the same table dictionary, owned by the index's cache
+            assert seg.data is shared[seg.key].data and ("lengths", "title") in seg.data
+    assert len(new.view.segments) == len(shared) + 1
     # A group split across segments (one spelling in each) is still one group.
-    assert new._variant_index().variants("اردوغان") == ["اردوغن"]
+    assert new.snapshot.vocabulary.variants("اردوغان") == ["اردوغن"]
     assert "new" in {h.id for h in new.search("أردوغان", limit=50)}
     old.close()
     new.close()
+    ix.cache.clear()
+    assert ix.cache.stats()["segments"] == 0 and ix.cache.stats()["postings"] == 0
 
 
-def test_live_searcher_lends_its_searcher_to_one_request_at_a_time(base_index: Path) -> None:
+def test_live_searcher_requests_take_turns_on_the_searcher(base_index: Path) -> None:
     """Whoosh's readers share file positions: two threads reading through one searcher can
-    read each other's bytes (seen under load), so requests take turns."""
+    read each other's bytes (seen under load), so a searcher's calls take turns on its lock
+    (the one place the library locks), also when LiveSearcher lends it to two requests."""
     live = LiveSearcher(NewsIndex.open(base_index), interval=0, warm=False)
     inside, release = threading.Event(), threading.Event()
     order: list[str] = []
 
     def first() -> None:
-        with live.searcher():
+        with live.searcher() as s, s._lock:  # as a call in progress holds it
             inside.set()
             release.wait(5)
             order.append("first out")
 
     def second() -> None:
         inside.wait(5)
-        with live.searcher():
-            order.append("second in")
+        with live.searcher() as s:
+            s.search("كوريا")
+            order.append("second done")
 
     threads = [threading.Thread(target=first), threading.Thread(target=second)]
     for t in threads:
         t.start()
     inside.wait(5)
     time.sleep(0.1)
-    assert order == []  # the second request waits for the first
+    assert order == []  # the second request's search waits for the first
     release.set()
     for t in threads:
         t.join(5)
-    assert order == ["first out", "second in"]
+    assert order == ["first out", "second done"]
     live.close()
 
 

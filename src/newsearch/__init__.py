@@ -1,10 +1,15 @@
 """newsearch: search Arabic news with Whoosh.
 
-``newsearch.normalize`` is the normalization module (``from newsearch.normalize import
-normalize``); it is not re-exported here, since a function of the same name would shadow it.
+>>> from newsearch import NewsIndex                                # doctest: +SKIP
+>>> ix = NewsIndex.in_memory()                                     # doctest: +SKIP
+>>> ix.ingest("articles.jsonl")                                    # doctest: +SKIP
+>>> with ix.searcher() as s:                                       # doctest: +SKIP
+...     print([h.title for h in s.search("كوريا الشمالية", limit=3)])
 
 Submodules are imported on first use, so ``import newsearch`` costs next to nothing (a web
-backend importing it pays for what it uses). The public names below are the whole surface.
+backend importing it pays for what it uses). The names below are the public surface; lower
+level parts (``newsearch.normalize``, ``newsearch.backend``, ``newsearch.copies``, ...) stay
+in their modules.
 """
 
 from __future__ import annotations
@@ -15,59 +20,76 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "NormalizeOptions": "newsearch.normalize",
+    "NewsIndex": "newsearch.index",
+    "Searcher": "newsearch.search",
+    "SearchRequest": "newsearch.request",
+    "RankingOptions": "newsearch.request",
+    "RelatedRequest": "newsearch.request",
+    "Results": "newsearch.results",
+    "Hit": "newsearch.results",
+    "RelatedResults": "newsearch.results",
+    "Copy": "newsearch.results",
+    "Article": "newsearch.article",
+    "IngestReport": "newsearch.ingest",
     "analyze": "newsearch.analysis",
-    "arabic_analyzer": "newsearch.analysis",
     "get_analyzer": "newsearch.analysis",
-    "AnalyzerSpec": "newsearch.analysis",
-    "AnalyzedToken": "newsearch.analysis",
     "analyzer_names": "newsearch.analysis",
-    "get_stemmer": "newsearch.stemmers",
-    "stemmer_names": "newsearch.stemmers",
+    "AnalyzerSpec": "newsearch.analysis",
     "NewsearchError": "newsearch.errors",
     "ConfigError": "newsearch.errors",
-    "UnknownComponentError": "newsearch.errors",
+    "ArticleError": "newsearch.errors",
     "ArticleNotFoundError": "newsearch.errors",
-    "Copy": "newsearch.duplicates",
-    "DuplicateGroup": "newsearch.duplicates",
-    "DuplicateView": "newsearch.duplicates",
-    "find_duplicates": "newsearch.duplicates",
+    "IndexNotFoundError": "newsearch.errors",
+    "IndexMismatchError": "newsearch.errors",
+    "IndexLockedError": "newsearch.errors",
+    "IngestAborted": "newsearch.errors",
 }
 
 __all__ = [
-    "AnalyzedToken",
     "AnalyzerSpec",
+    "Article",
+    "ArticleError",
     "ArticleNotFoundError",
     "ConfigError",
     "Copy",
-    "DuplicateGroup",
-    "DuplicateView",
+    "Hit",
+    "IndexLockedError",
+    "IndexMismatchError",
+    "IndexNotFoundError",
+    "IngestAborted",
+    "IngestReport",
+    "NewsIndex",
     "NewsearchError",
-    "NormalizeOptions",
-    "UnknownComponentError",
+    "RankingOptions",
+    "RelatedRequest",
+    "RelatedResults",
+    "Results",
+    "SearchRequest",
+    "Searcher",
     "__version__",
     "analyze",
     "analyzer_names",
-    "arabic_analyzer",
-    "find_duplicates",
     "get_analyzer",
-    "get_stemmer",
-    "stemmer_names",
 ]
 
 if TYPE_CHECKING:
-    from .analysis import (
-        AnalyzedToken,
-        AnalyzerSpec,
-        analyze,
-        analyzer_names,
-        arabic_analyzer,
-        get_analyzer,
+    from .analysis import AnalyzerSpec, analyze, analyzer_names, get_analyzer
+    from .article import Article
+    from .errors import (
+        ArticleError,
+        ArticleNotFoundError,
+        ConfigError,
+        IndexLockedError,
+        IndexMismatchError,
+        IndexNotFoundError,
+        IngestAborted,
+        NewsearchError,
     )
-    from .duplicates import Copy, DuplicateGroup, DuplicateView, find_duplicates
-    from .errors import ArticleNotFoundError, ConfigError, NewsearchError, UnknownComponentError
-    from .normalize import NormalizeOptions
-    from .stemmers import get_stemmer, stemmer_names
+    from .index import NewsIndex
+    from .ingest import IngestReport
+    from .request import RankingOptions, RelatedRequest, SearchRequest
+    from .results import Copy, Hit, RelatedResults, Results
+    from .search import Searcher
 
 
 def __getattr__(name: str) -> Any:

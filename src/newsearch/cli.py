@@ -157,23 +157,21 @@ def _cmd_analyzers(args: argparse.Namespace) -> int:
 def _cmd_related(args: argparse.Namespace) -> int:
     import orjson
 
+    from .cli_options import from_args
     from .index import NewsIndex
+    from .request import RankingOptions, RelatedRequest
 
     ix = NewsIndex.open(args.index_dir)
-    with ix.searcher() as s:
-        results = s.related(
-            args.article_id,
-            k=args.k,
-            within_days=args.days,
-            sources=args.source,
-            categories=args.category,
-        )
-        title = ix.get(args.article_id)
+    request = from_args(args, RelatedRequest)
+    options = from_args(args, RankingOptions)
+    with ix.searcher(options) as s:
+        results = s.related(request)
+        title = ix.get(str(request.article))
     if args.json:
         sys.stdout.buffer.write(orjson.dumps(results.to_dict(), option=orjson.OPT_INDENT_2))
         sys.stdout.write("\n")
         return 0
-    print(f"related to {args.article_id}: {title.title if title else ''}")
+    print(f"related to {request.article}: {title.title if title else ''}")
 
     def copies(prefix: str, items: list[Any]) -> None:
         if items:
@@ -192,28 +190,15 @@ def _cmd_related(args: argparse.Namespace) -> int:
 def _cmd_search(args: argparse.Namespace) -> int:
     import orjson
 
+    from .cli_options import from_args
     from .index import NewsIndex
-    from .search import Searcher
+    from .request import RankingOptions, SearchRequest
 
     ix = NewsIndex.open(args.index_dir)
-    filters = {
-        "sources": args.source or (),
-        "categories": args.category or (),
-        "from": args.date_from,
-        "to": args.date_to,
-    }
-    with Searcher(ix, scorer=args.scorer) as s:
-        results = s.search(
-            args.query,
-            limit=args.limit,
-            page=args.page,
-            filters=filters,
-            sort=args.sort,
-            facets=args.facets,
-            date_histogram=args.histogram,
-            mode="advanced" if args.advanced else "simple",
-            operator="and" if args.all_words else "or",
-        )
+    request = from_args(args, SearchRequest)
+    options = from_args(args, RankingOptions)
+    with ix.searcher(options) as s:
+        results = s.run(request)
     if args.json:
         sys.stdout.buffer.write(orjson.dumps(results.to_dict(), option=orjson.OPT_INDENT_2))
         sys.stdout.write("\n")
@@ -281,7 +266,6 @@ def _cmd_duplicates(args: argparse.Namespace) -> int:
 
     import orjson
 
-    from .duplicates import find_duplicates
     from .index import NewsIndex
 
     ix = NewsIndex.open(args.index_dir)
@@ -299,7 +283,7 @@ def _cmd_duplicates(args: argparse.Namespace) -> int:
                 kind = "exact" if c.exact else f"{c.similarity:.2f}"
                 print(f"  {kind:>5}  [{c.source or '-'} {date}] {c.title}  ({c.id})")
             return 0
-        groups = find_duplicates(s, min_similarity=args.min_similarity)
+        groups = s.duplicate_groups(min_similarity=args.min_similarity)
     took = time.perf_counter() - t0
     articles = sum(len(g) for g in groups)
     if args.json:
@@ -366,6 +350,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .cli_options import add_options
+    from .request import RELATED_RANKING, RankingOptions, RelatedRequest, SearchRequest, options
+
     p = argparse.ArgumentParser(prog="newsearch", description="Search Arabic news.")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -413,32 +400,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     q = sub.add_parser("search", help="search an index")
     q.add_argument("index_dir")
-    q.add_argument("query", help='search-box text: words, "phrases", -excluded, OR, source:X')
-    q.add_argument("--source", action="append", help="only this source (repeatable)")
-    q.add_argument("--category", action="append", help="only this category (repeatable)")
-    q.add_argument("--from", dest="date_from", help="published on or after YYYY-MM-DD")
-    q.add_argument("--to", dest="date_to", help="published on or before YYYY-MM-DD")
-    q.add_argument(
-        "--sort", default="relevance", choices=["relevance", "newest", "oldest", "recency"]
-    )
-    q.add_argument("--limit", type=int, default=10)
-    q.add_argument("--page", type=int, default=1)
-    q.add_argument("--facets", action="store_true", help="counts by source and category")
-    q.add_argument("--histogram", choices=["day", "month"], help="hits per day or month")
-    q.add_argument("--scorer", default=None, help="registered scorer (default bm25f)")
-    q.add_argument("--all-words", action="store_true", help="require every word")
-    q.add_argument("--advanced", action="store_true", help="Whoosh's full query syntax")
-    q.add_argument("--json", action="store_true")
+    add_options(q, SearchRequest)
+    add_options(q, RankingOptions, title="ranking")
+    q.add_argument("--json", action="store_true", help="the results as JSON")
     q.set_defaults(func=_cmd_search)
 
     r = sub.add_parser("related", help="related news for an article of an index")
     r.add_argument("index_dir")
-    r.add_argument("article_id")
-    r.add_argument("--k", type=int, default=10, help="related articles wanted (default 10)")
-    r.add_argument("--days", type=float, default=None, help="only within N days of it")
-    r.add_argument("--source", action="append", help="only this source (repeatable)")
-    r.add_argument("--category", action="append", help="only this category (repeatable)")
-    r.add_argument("--json", action="store_true")
+    add_options(r, RelatedRequest)
+    search_only = [o.name for o in options(RankingOptions) if o.name not in RELATED_RANKING]
+    add_options(r, RankingOptions, skip=search_only, title="ranking")
+    r.add_argument("--json", action="store_true", help="the results as JSON")
     r.set_defaults(func=_cmd_related)
 
     w = sub.add_parser(
@@ -502,11 +474,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from .errors import NewsearchError
+    from .errors import NewsearchError, OptionError
 
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
+    except OptionError as e:  # name the flag the user typed, not the field
+        from .request import surface_names
+
+        print(
+            f"newsearch: error: {surface_names('cli').get(e.option, e.option)}: {e.reason}",
+            file=sys.stderr,
+        )
+        return 2
     except NewsearchError as e:
         print(f"newsearch: error: {e}", file=sys.stderr)
         return 2

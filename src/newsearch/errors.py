@@ -14,6 +14,7 @@ __all__ = [
     "IndexNotFoundError",
     "IngestAborted",
     "NewsearchError",
+    "OptionError",
     "UnknownComponentError",
 ]
 
@@ -24,6 +25,16 @@ class NewsearchError(Exception):
 
 class ConfigError(NewsearchError, ValueError):
     """An option or parameter has a value the library cannot use."""
+
+
+class OptionError(ConfigError):
+    """A request option has a bad value: ``option`` is the field's name (each surface shows
+    its own name for it: a CLI flag, an HTTP parameter), ``reason`` what is wrong."""
+
+    def __init__(self, option: str, reason: str) -> None:
+        self.option = option
+        self.reason = reason
+        super().__init__(f"{option}: {reason}")
 
 
 class UnknownComponentError(ConfigError, KeyError):

@@ -34,19 +34,27 @@ class Snippet:
     matches: int
 
 
-# Per analyzer: surface word -> its index forms, and index form -> the surface words seen
-# with it. Snippets look at every word of ten stored bodies per search; with these, finding
-# the matching words is two set operations in C plus the analysis of words never seen before.
-_FORMS: dict[int, tuple[dict[str, frozenset[str]], dict[str, set[str]]]] = {}
+#: Entries of a highlighting memo before it starts over.
 _FORMS_MAX = 500_000
 
 
-def _matches(text: str, terms: Collection[str], analyzer: Any) -> list[tuple[int, int, str]]:
+def _matches(
+    text: str, terms: Collection[str], analyzer: Any, memo: dict[Any, Any] | None
+) -> list[tuple[int, int, str]]:
+    """(start, end, term) of each word of ``text`` whose index form is one of ``terms``.
+
+    ``memo`` (kept by the caller per analyzer, e.g. the index's cache) maps surface words to
+    their index forms and back: snippets look at every word of ten stored bodies per search;
+    with it, finding the matching words is two set operations in C plus the analysis of words
+    never seen before."""
     if not text or not terms:
         return []
     out = []
     if isinstance(analyzer, NewsAnalyzer):
-        forms, surfaces = _FORMS.setdefault(id(analyzer), ({}, {}))
+        if memo is None:
+            memo = {}
+        forms: dict[str, frozenset[str]] = memo.setdefault("forms", {})
+        surfaces: dict[str, set[str]] = memo.setdefault("surfaces", {})
         if len(forms) > _FORMS_MAX:
             forms.clear()
             surfaces.clear()
@@ -93,10 +101,16 @@ def _render(
 
 
 def highlight(
-    text: str, terms: Collection[str], analyzer: Any, mark: tuple[str, str] = MARK
+    text: str,
+    terms: Collection[str],
+    analyzer: Any,
+    mark: tuple[str, str] = MARK,
+    *,
+    forms: dict[Any, Any] | None = None,
 ) -> Snippet:
-    """All of ``text`` with every matched word marked (for titles)."""
-    spans = _matches(text, terms, analyzer)
+    """All of ``text`` with every matched word marked (for titles); ``forms``: a memo kept
+    per analyzer by the caller (see :func:`_matches`)."""
+    spans = _matches(text, terms, analyzer, forms)
     return Snippet(_render(text, 0, len(text), spans, mark), text, len(spans))
 
 
@@ -121,12 +135,13 @@ def snippet(
     *,
     max_chars: int = 240,
     mark: tuple[str, str] = MARK,
+    forms: dict[Any, Any] | None = None,
 ) -> Snippet:
     """The ``max_chars`` (about) of ``text`` with the most distinct matched words, cut at
     word boundaries, ``…`` where cut, matches marked. Without matches: the opening."""
     if not text:
         return Snippet("", "", 0)
-    spans = _matches(text, terms, analyzer)
+    spans = _matches(text, terms, analyzer, forms)
     if not spans:
         a, b = 0, _snap_right(text, min(len(text), max_chars))
         if b - a > max_chars * 1.5:  # one enormous "word": cut it anyway

@@ -27,13 +27,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
 from . import __version__
 from .analysis import ANALYSIS_VERSION, AnalyzerSpec, build_analyzer
 from .article import MAX_FIELD_CHARS, Article
+from .cache import DEFAULT_CACHE_MB, IndexCache
 from .cleaning import Cleaner, get_cleaner
 from .duplicates import params as duplicate_params
 from .errors import (
@@ -53,6 +54,10 @@ from .schema import (
     content_hash,
     document_to_article,
 )
+
+if TYPE_CHECKING:
+    from .request import RankingOptions
+    from .search import Searcher
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -163,9 +168,17 @@ class NewsIndex:
     """A news index on disk (:meth:`create`, :meth:`open`) or in memory (:meth:`in_memory`)."""
 
     def __init__(
-        self, whoosh_index: Any, manifest: dict[str, Any], path: Path | None, lock_timeout: float
+        self,
+        whoosh_index: Any,
+        manifest: dict[str, Any],
+        path: Path | None,
+        lock_timeout: float,
+        cache_mb: float = DEFAULT_CACHE_MB,
     ) -> None:
         self._ix = whoosh_index
+        #: What searches keep in memory for this index (:class:`~newsearch.cache.IndexCache`):
+        #: bounded by ``cache_mb``; ``index.cache.clear()`` frees it.
+        self.cache = IndexCache(cache_mb)
         self.manifest = manifest
         self.path = path
         self.lock_timeout = lock_timeout
@@ -205,6 +218,7 @@ class NewsIndex:
         exact_fields: tuple[str, ...] = DEFAULT_EXACT_FIELDS,
         overwrite: bool = False,
         lock_timeout: float = 10.0,
+        cache_mb: float = DEFAULT_CACHE_MB,
     ) -> NewsIndex:
         """Create an empty index in ``path`` (made if missing).
 
@@ -214,6 +228,7 @@ class NewsIndex:
         :param exact_fields: which text fields get an unstemmed twin (``title`` by default;
             ``("title", "body")`` doubles ingest time, see :mod:`.schema`).
         :param overwrite: replace an index already in ``path``; otherwise that is an error.
+        :param cache_mb: the search cache's postings budget (:class:`~newsearch.cache.IndexCache`).
         """
         from whoosh import index as whoosh_index
 
@@ -236,11 +251,18 @@ class NewsIndex:
         ix = whoosh_index.create_in(str(p), schema)
         manifest = cls._manifest(a, e, cleaner, exact_fields)
         _write_json_atomic(p / MANIFEST, manifest)
-        return cls(ix, manifest, p, lock_timeout)
+        return cls(ix, manifest, p, lock_timeout, cache_mb)
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, lock_timeout: float = 10.0) -> NewsIndex:
-        """Open an index made by :meth:`create`; checks its manifest against this library."""
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        lock_timeout: float = 10.0,
+        cache_mb: float = DEFAULT_CACHE_MB,
+    ) -> NewsIndex:
+        """Open an index made by :meth:`create`; checks its manifest against this library.
+        ``cache_mb``: the search cache's postings budget (:class:`~newsearch.cache.IndexCache`)."""
         from whoosh import index as whoosh_index
 
         p = Path(path)
@@ -264,7 +286,7 @@ class NewsIndex:
                     f"the {name!r} field of {p} was analyzed differently from what its "
                     f"manifest says ({manifest[key]}); {_rebuild_hint(p)}"
                 )
-        return cls(ix, manifest, p, lock_timeout)
+        return cls(ix, manifest, p, lock_timeout, cache_mb)
 
     @classmethod
     def in_memory(
@@ -274,6 +296,7 @@ class NewsIndex:
         exact_analyzer: str | AnalyzerSpec | Mapping[str, Any] = "exact",
         cleaner: str = "none",
         exact_fields: tuple[str, ...] = DEFAULT_EXACT_FIELDS,
+        cache_mb: float = DEFAULT_CACHE_MB,
     ) -> NewsIndex:
         """An index held in RAM: for tests and small apps; gone when the object is."""
         from whoosh.filedb.filestore import RamStorage
@@ -282,7 +305,7 @@ class NewsIndex:
         get_cleaner(cleaner)
         exact_fields = tuple(exact_fields)
         ix = RamStorage().create_index(build_schema(a, e, exact_fields))
-        return cls(ix, cls._manifest(a, e, cleaner, exact_fields), None, 1.0)
+        return cls(ix, cls._manifest(a, e, cleaner, exact_fields), None, 1.0, cache_mb)
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -307,15 +330,15 @@ class NewsIndex:
         finally:
             r.close()
 
-    def searcher(self, scorer: Any = None, weights: Mapping[str, float] | None = None) -> Any:
+    def searcher(self, options: RankingOptions | None = None) -> Searcher:
         """A :class:`~newsearch.search.Searcher` over the last commit (use it in a ``with``
-        block): ``s.search(...)``, ``s.suggest(...)``. ``scorer``: a registered scorer name,
-        :class:`~newsearch.scoring.ScorerSpec` or scorer (default ``bm25f``); ``weights``:
-        field weights over :data:`~newsearch.scoring.DEFAULT_FIELD_WEIGHTS`. For Whoosh's own
-        searcher use ``index.whoosh.searcher()``."""
-        from .search import Searcher
+        block): ``s.search(...)``, ``s.related(...)``, ``s.duplicates(...)``. ``options``:
+        the :class:`~newsearch.request.RankingOptions` of its calls (default: the measured
+        defaults). Searchers share this index's :attr:`cache`. For Whoosh's own searcher use
+        ``index.whoosh.searcher()``."""
+        from .search import Searcher  # the index is below the query side: import on use
 
-        return Searcher(self, scorer=scorer, weights=weights)
+        return Searcher(self, options)
 
     def get(self, article_id: str) -> Article | None:
         """The article with this id as of the last commit, or ``None``."""

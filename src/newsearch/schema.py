@@ -65,6 +65,7 @@ __all__ = [
     "article_to_document",
     "build_schema",
     "document_to_article",
+    "stored_published",
 ]
 
 #: Bump when fields change in a way an old index cannot serve.
@@ -162,11 +163,16 @@ def article_to_document(
     return doc
 
 
+def stored_published(value: Any) -> datetime | None:
+    """A stored ``published`` value as an aware UTC datetime (Whoosh stores it naive, in UTC)."""
+    if not isinstance(value, datetime):
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
 def document_to_article(fields: dict[str, Any]) -> Article:
     """Rebuild the :class:`Article` from a hit's stored fields."""
-    published = fields.get("published")
-    if isinstance(published, datetime) and published.tzinfo is None:
-        published = published.replace(tzinfo=UTC)
+    published = stored_published(fields.get("published"))
 
     def split(name: str) -> tuple[str, ...]:
         value = fields.get(name) or ""

@@ -3,11 +3,15 @@
 The analyzer is fixed when an index is built; the scorer is not: the same index answers with
 ``bm25f``, ``bm25`` or ``tfidf`` and any parameters, so a benchmark compares scorers without
 re-indexing. A :class:`ScorerSpec` names one (``ScorerSpec("bm25f", {"k1": 1.2, "b": 0.75})``)
-and :func:`build_scorer` makes the :class:`Scorer`, which ranks with numpy over
-:mod:`newsearch.ranking`'s postings and also names its closest Whoosh weighting model.
+and :func:`build_scorer` makes the :class:`Scorer`, which ranks with numpy over the postings of
+:mod:`newsearch.backend` and also names its closest Whoosh weighting model.
+
+A scorer receives the collection statistics it uses (:class:`~newsearch.stats.CollectionStats`:
+document counts, average field lengths, document frequencies) and reads only postings and
+lengths from the view, so a shard scored with merged statistics scores as the whole index.
 
 Field weights (title over body, exact-form matches over stem-only matches) are not part of the
-scorer: they are query boosts, see :data:`DEFAULT_FIELD_WEIGHTS`.
+scorer: they are query boosts, see :data:`newsearch.request.DEFAULT_FIELD_WEIGHTS`.
 """
 
 from __future__ import annotations
@@ -20,16 +24,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import ConfigError, UnknownComponentError
+from .stats import word_key
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-    from .ranking import CollectionView, FloatArray, QueryWord
+    from .backend import FloatArray, IndexView
+    from .plan import QueryWord
+    from .stats import CollectionStats
 
 __all__ = [
     "BM25F",
     "DEFAULT_BM25",
-    "DEFAULT_FIELD_WEIGHTS",
     "BM25Sum",
     "Recency",
     "Scorer",
@@ -45,15 +51,13 @@ __all__ = [
 #: b 0.9 rather than the usual 0.75 gained on every task with long documents (ARCD +0.017
 #: nDCG@10) and cost at most 0.0006 elsewhere.
 DEFAULT_BM25: dict[str, float] = {"k1": 1.2, "b": 0.9}
-#: Query-time weight of each searched field in the default setup. ``title_exact`` is the
-#: unstemmed twin of the title: a word matching there too is an exact-form match.
-DEFAULT_FIELD_WEIGHTS: dict[str, float] = {"title": 2.0, "body": 1.0, "title_exact": 0.5}
 
 
 class Scorer:
-    """A ranking function over :mod:`newsearch.ranking`'s postings.
+    """A ranking function over :mod:`newsearch.backend`'s postings.
 
-    :meth:`score` returns one score per document (0 = no match) for a list of query words;
+    :meth:`score` returns one score per document (0 = no match) for a list of query words,
+    given the collection statistics (see the module docstring);
     :meth:`whoosh` gives the closest Whoosh weighting model, used where a query needs
     Whoosh's own matching (phrases, the advanced syntax).
     """
@@ -63,7 +67,9 @@ class Scorer:
     def params(self) -> dict[str, Any]:
         return {}
 
-    def score(self, view: CollectionView, words: Sequence[QueryWord]) -> FloatArray:
+    def score(
+        self, view: IndexView, words: Sequence[QueryWord], stats: CollectionStats
+    ) -> FloatArray:
         raise NotImplementedError
 
     def whoosh(self) -> Any:
@@ -111,32 +117,30 @@ class BM25F(Scorer):
     def b_for(self, field: str) -> float:
         return self.field_b.get(field, self.field_b.get(field.removesuffix("_exact"), self.b))
 
-    def score(self, view: CollectionView, words: Sequence[QueryWord]) -> FloatArray:
+    def score(
+        self, view: IndexView, words: Sequence[QueryWord], stats: CollectionStats
+    ) -> FloatArray:
         n = view.doccount_all
         scores = np.zeros(n, dtype=np.float32)
         acc = np.zeros(n, dtype=np.float32)  # reused: only touched entries are reset
-        live = view.live if view.deleted.size else None
         k1 = self.k1
         for word in words:
+            key = word_key(word)
+            # The live documents matching the word in any field: a sort of its postings.
+            hit = view.word_docs(key)
+            if not hit.size:
+                continue
             touched = []
             for t in word.terms:
                 ids, tf = view.postings(t.field, t.token)
                 if ids.size:
-                    acc[ids] += (t.weight * tf) * view.norm(t.field, self.b_for(t.field))[ids]
+                    norm = view.norm(t.field, self.b_for(t.field), stats.average_length(t.field))
+                    acc[ids] += (t.weight * tf) * norm[ids]
                     touched.append(ids)
-            if not touched:
-                continue
-            # The documents matching the word in any field: a sort of its postings, not a
-            # scan of every document.
-            hit = touched[0] if len(touched) == 1 else np.unique(np.concatenate(touched))
             s = acc[hit]
-            acc[hit] = 0.0
-            if live is not None:
-                keep = live[hit]
-                hit, s = hit[keep], s[keep]
-                if hit.size == 0:
-                    continue
-            idf = _idf_bm25(view.doccount, int(hit.size))
+            for ids in touched:
+                acc[ids] = 0.0
+            idf = _idf_bm25(stats.doc_count, stats.word_df[key])
             scores[hit] += (word.weight * idf) * s * (k1 + 1.0) / (k1 + s)
         return scores
 
@@ -153,7 +157,9 @@ class BM25Sum(BM25F):
 
     name = "bm25"
 
-    def score(self, view: CollectionView, words: Sequence[QueryWord]) -> FloatArray:
+    def score(
+        self, view: IndexView, words: Sequence[QueryWord], stats: CollectionStats
+    ) -> FloatArray:
         n = view.doccount_all
         scores = np.zeros(n, dtype=np.float32)
         k1 = self.k1
@@ -162,8 +168,9 @@ class BM25Sum(BM25F):
                 ids, tf = view.postings(t.field, t.token)
                 if not ids.size:
                     continue
-                idf = _idf_bm25(view.doccount, int(ids.size))
-                inv = view.norm(t.field, self.b_for(t.field))[ids]
+                idf = _idf_bm25(stats.doc_count, stats.term_df[(t.field, t.token)])
+                avg = stats.average_length(t.field)
+                inv = view.norm(t.field, self.b_for(t.field), avg)[ids]
                 scores[ids] += (word.weight * t.weight * idf) * tf * (k1 + 1.0) / (tf + k1 / inv)
         if view.deleted.size:
             scores[view.deleted] = 0.0
@@ -176,14 +183,17 @@ class TfIdf(Scorer):
 
     name = "tfidf"
 
-    def score(self, view: CollectionView, words: Sequence[QueryWord]) -> FloatArray:
+    def score(
+        self, view: IndexView, words: Sequence[QueryWord], stats: CollectionStats
+    ) -> FloatArray:
         n = view.doccount_all
         scores = np.zeros(n, dtype=np.float32)
         for word in words:
             for t in word.terms:
                 ids, tf = view.postings(t.field, t.token)
                 if ids.size:
-                    idf = math.log(view.doccount / (ids.size + 1)) + 1.0
+                    df = stats.term_df[(t.field, t.token)]
+                    idf = math.log(stats.doc_count / (df + 1)) + 1.0
                     scores[ids] += (word.weight * t.weight * idf) * tf
         if view.deleted.size:
             scores[view.deleted] = 0.0
@@ -196,7 +206,7 @@ class TfIdf(Scorer):
 
 
 def recency_blend(
-    view: CollectionView,
+    view: IndexView,
     relevance: FloatArray,
     docs: npt.NDArray[np.int64],
     *,
@@ -244,8 +254,10 @@ class Recency(Scorer):
         return {"half_life_days": self.half_life_days, "weight": self.weight,
                 **self.base.params()}  # fmt: skip
 
-    def score(self, view: CollectionView, words: Sequence[QueryWord]) -> FloatArray:
-        rel = self.base.score(view, words)
+    def score(
+        self, view: IndexView, words: Sequence[QueryWord], stats: CollectionStats
+    ) -> FloatArray:
+        rel = self.base.score(view, words, stats)
         docs = np.flatnonzero(rel > 0)
         out = np.zeros_like(rel)
         if docs.size:

@@ -15,19 +15,25 @@ The skeleton folds only what transliteration varies, and only words of at least
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-__all__ = ["MIN_VARIANT_CHARS", "VariantIndex", "corrections", "is_variant", "variant_key"]
+if TYPE_CHECKING:
+    from .backend import IndexView, Segment
+
+__all__ = [
+    "MIN_VARIANT_CHARS",
+    "IndexVocabulary",
+    "VariantIndex",
+    "corrections",
+    "is_variant",
+    "variant_key",
+]
 
 #: Shortest word (after normalization and stemming) whose variants are looked up.
 MIN_VARIANT_CHARS = 4
 #: Shortest skeleton worth matching (fewer consonants match too many unrelated words).
 MIN_KEY_CHARS = 3
-
-T = TypeVar("T")
 
 # The "g" sound: ج (Egypt), غ (Levant), ق, ك, and Persian/Urdu letters.
 _G = "جغقكگڭ"
@@ -94,75 +100,23 @@ def is_variant(a: str, b: str) -> bool:
     return False
 
 
-def segment_terms(reader: Any, field: str) -> list[str]:
-    """Every term of ``field`` in one segment, read straight from Whoosh's terms table (about
-    15x faster than ``reader.lexicon(field)``, which decodes a term info per term)."""
-    terms = getattr(reader, "_terms", None)
-    table = getattr(terms, "_tindex", None)
-    fieldmap = getattr(terms, "_fieldmap", None)
-    if table is not None and fieldmap is not None and hasattr(table, "keys"):
-        if field not in fieldmap:
-            return []
-        prefix = fieldmap[field].to_bytes(2, "big")
-        out = []
-        for key in table.keys():  # noqa: SIM118 - a Whoosh table, not a dict
-            if key[:2] == prefix:
-                try:
-                    out.append(key[2:].decode("utf-8"))
-                except UnicodeDecodeError:
-                    continue
-        return out
-    try:
-        return [
-            t.decode("utf-8") if isinstance(t, bytes) else str(t) for t in reader.lexicon(field)
-        ]
-    except Exception:  # a field this segment does not have
-        return []
-
-
 class _SegmentKeys:
     """skeleton -> words with that skeleton, for one segment's vocabulary of some fields."""
 
-    def __init__(self, reader: Any, fields: Sequence[str]) -> None:
+    def __init__(self, segment: Segment, fields: Sequence[str], keys: dict[str, str]) -> None:
         groups: dict[str, set[str]] = {}
-        keys = _KEY_MEMO
         for f in fields:
-            for tok in segment_terms(reader, f):
+            for tok in segment.terms(f):
                 key = keys.get(tok)
                 if key is None:
                     if len(tok) < MIN_VARIANT_CHARS or not tok.isalpha():
                         key = ""
                     else:
                         key = variant_key(tok)
-                    if len(keys) < _KEY_MEMO_MAX:
-                        keys[tok] = key
+                    keys[tok] = key
                 if len(key) >= MIN_KEY_CHARS:
                     groups.setdefault(key, set()).add(tok)
         self.groups = groups
-
-
-# Terms repeat across segments: their skeletons are computed once per process.
-_KEY_MEMO: dict[str, str] = {}
-_KEY_MEMO_MAX = 2_000_000
-
-
-# Tables built from one segment's vocabulary, by (segment key, what was built): segments never
-# change once written, so a table is built once per process and shared by every snapshot.
-_SEGMENT_TABLES: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-_LOCK = threading.Lock()
-_MAX_TABLES = 128
-
-
-def _segment_table(key: tuple[Any, ...], build: Callable[[], T]) -> T:
-    with _LOCK:
-        table = _SEGMENT_TABLES.get(key)
-    if table is None:
-        table = build()
-        with _LOCK:
-            _SEGMENT_TABLES[key] = table
-            while len(_SEGMENT_TABLES) > _MAX_TABLES:
-                _SEGMENT_TABLES.popitem(last=False)
-    return table
 
 
 class VariantIndex:
@@ -180,15 +134,14 @@ class VariantIndex:
         self.parts = ([groups] if groups is not None else []) + list(parts)
 
     @classmethod
-    def for_view(cls, view: Any, fields: Sequence[str] = ("title", "body")) -> VariantIndex:
-        parts = [
-            _segment_table(
-                (segkey, "variants", tuple(fields)),
-                lambda r=seg.reader: _SegmentKeys(r, fields),  # type: ignore[misc]
-            ).groups
-            for seg, _off, segkey in view.leaves
-        ]
-        return cls(parts=parts)
+    def for_view(cls, view: IndexView, fields: Sequence[str] = ("title", "body")) -> VariantIndex:
+        """The groups of a snapshot, from per-segment tables built once per segment (terms
+        repeat across segments: their skeletons are memoized in the index's cache)."""
+        keys = view.cache.memo("variant-key")
+        tables = view.segment_table(
+            ("variants", tuple(fields)), lambda seg: _SegmentKeys(seg, fields, keys)
+        )
+        return cls(parts=[t.groups for t in tables])
 
     def group(self, key: str) -> set[str]:
         """The words of every segment with this skeleton (empty unless more than one)."""
@@ -242,10 +195,10 @@ class _SegmentSpelling:
     """A symmetric-delete index (SymSpell) of one segment's whole-word vocabulary: each
     word under each of its one-letter deletions."""
 
-    def __init__(self, reader: Any, field: str) -> None:
+    def __init__(self, segment: Segment, field: str) -> None:
         self.words: set[str] = set()
         self.deletes: dict[str, list[str]] = {}
-        for tok in segment_terms(reader, field):
+        for tok in segment.terms(field):
             if len(tok) < 3 or not tok.isalpha():
                 continue
             self.words.add(tok)
@@ -253,17 +206,7 @@ class _SegmentSpelling:
                 self.deletes.setdefault(d, []).append(tok)
 
 
-def _spelling(view: Any, field: str) -> list[_SegmentSpelling]:
-    return [
-        _segment_table(
-            (segkey, "spelling", field),
-            lambda r=seg.reader: _SegmentSpelling(r, field),  # type: ignore[misc]
-        )
-        for seg, _off, segkey in view.leaves
-    ]
-
-
-def corrections(view: Any, schema: Any, word: str, limit: int = 3) -> list[str]:
+def corrections(view: IndexView, word: str, limit: int = 3) -> list[str]:
     """Close spellings of ``word`` among the index's whole words (the exact-form title
     vocabulary), most frequent first: words one edit away (a letter added, dropped, changed or
     two swapped), and the word split in two known words (الحكومةالمصرية -> الحكومة المصرية).
@@ -273,15 +216,11 @@ def corrections(view: Any, schema: Any, word: str, limit: int = 3) -> list[str]:
     norm = normalize(word).strip()
     if len(norm) < 3 or not norm.isalpha():
         return []
-    field = "title_exact" if "title_exact" in schema.names() else "title"
-    segments = _spelling(view, field)
-
-    reader = view.reader
+    field = "title_exact" if "title_exact" in view.field_names() else "title"
+    segments = view.segment_table(("spelling", field), lambda seg: _SegmentSpelling(seg, field))
 
     def df(tok: str) -> int:
-        return (
-            int(reader.doc_frequency(field, tok)) if any(tok in sp.words for sp in segments) else 0
-        )
+        return view.doc_frequency(field, tok) if any(tok in sp.words for sp in segments) else 0
 
     found: dict[str, int] = {}
     probes = _deletes(norm) | {norm}
@@ -305,3 +244,31 @@ def corrections(view: Any, schema: Any, word: str, limit: int = 3) -> list[str]:
                     scored.append((n, f"{left} {right}"))
     scored.sort(key=lambda p: (-p[0], p[1]))
     return [w for n, w in scored if n > 0][:limit]
+
+
+class IndexVocabulary:
+    """The :class:`~newsearch.plan.Vocabulary` of one snapshot: name variants, joined
+    spellings, known terms and close spellings, from the snapshot's own terms."""
+
+    def __init__(self, view: IndexView, fields: Sequence[str] = ("title", "body")) -> None:
+        self.view = view
+        self.fields = tuple(fields)
+        self._variants: VariantIndex | None = None
+
+    @property
+    def variant_index(self) -> VariantIndex:
+        if self._variants is None:
+            self._variants = VariantIndex.for_view(self.view, self.fields)
+        return self._variants
+
+    def variants(self, token: str) -> list[str]:
+        return self.variant_index.variants(token)
+
+    def joined(self, tokens: Sequence[str]) -> list[str]:
+        return self.variant_index.joined(tokens)
+
+    def known(self, field: str, token: str) -> bool:
+        return self.view.has_term(field, token)
+
+    def corrections(self, word: str, limit: int = 3) -> list[str]:
+        return corrections(self.view, word, limit=limit)

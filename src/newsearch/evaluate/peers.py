@@ -38,11 +38,11 @@ def _fresh(workdir: Path) -> Path:
 
 
 class NewsearchEngine:
-    """newsearch: a :class:`~newsearch.index.NewsIndex` with ``analyzer``; at search time a
-    scorer from :mod:`newsearch.scoring` and per-field weights.
-
-    The query is the bag of the query's analyzed words, each searched in every weighted field
-    that the task searches (``title`` also means ``title_exact``, with the exact analyzer).
+    """newsearch: a :class:`~newsearch.index.NewsIndex` with ``analyzer`` (index time); at
+    search time, exactly what a user's ``searcher.run(request)`` does, with the setup's
+    parameters as fields of :class:`~newsearch.request.SearchRequest` and
+    :class:`~newsearch.request.RankingOptions` (``scorer``, ``k1``, ``b``, ``weights``,
+    ``proximity``, ``variants``, ``operator``, ...): one pipeline for users and benchmarks.
     """
 
     FIELD_SPECIFIC = False
@@ -80,6 +80,12 @@ class NewsearchEngine:
 
         self._index = NewsIndex.open(workdir)
 
+    #: What a benchmark run changes from the product defaults: ids only (no highlighting, no
+    #: "did you mean"), and no fuzzy retry of a query that finds nothing. A setup may set any
+    #: of them back.
+    SEARCH_DEFAULTS: Mapping[str, Any] = {"highlight": False, "suggest": False}
+    RANKING_DEFAULTS: Mapping[str, Any] = {"fuzzy_fallback": False}
+
     def search_all(
         self,
         queries: Mapping[str, str],
@@ -87,63 +93,21 @@ class NewsearchEngine:
         fields: Sequence[str],
         params: Mapping[str, Any] | None = None,
     ) -> SearchOutput:
-        from ..ranking import CollectionView, query_words, top_k
-        from ..scoring import DEFAULT_FIELD_WEIGHTS, build_scorer
+        """Each query through the product's own entry point, ``Searcher.run`` with a
+        :class:`~newsearch.request.SearchRequest` and :class:`~newsearch.request.RankingOptions`
+        whose fields the setup's parameters set (an unknown parameter is an error)."""
+        from ..request import RankingOptions, SearchRequest
 
-        params = dict(params or {})
-        if params.pop("api", False):
-            return self._search_api(queries, k, fields, params)
-        scorer = build_scorer(
-            params.pop("scorer", "bm25f"),
-            **params.pop("scorer_params", {}),
-            **{k_: v for k_, v in params.items() if k_ != "weights"},
+        asked, ranking = _split(params, SearchRequest, RankingOptions)
+        options = RankingOptions(**{**self.RANKING_DEFAULTS, **ranking})
+        base = SearchRequest(
+            limit=min(k, 100), fields=tuple(fields), **{**self.SEARCH_DEFAULTS, **asked}
         )
-        weights = dict(DEFAULT_FIELD_WEIGHTS)
-        weights.update(params.get("weights") or {})
-        ix = self._index
-        schema = ix.whoosh.schema
-        searched = [
-            (name, float(w), schema[name].analyzer)
-            for name, w in weights.items()
-            if w > 0 and name in schema.names() and name.removesuffix("_exact") in fields
-        ]
-        with ix.whoosh.searcher() as s:
-            view = CollectionView(s.reader())
-
-            def search(text: str) -> list[tuple[str, float]]:
-                words = query_words(text, searched)
-                if not words:
-                    return []
-                docs, scores = top_k(scorer.score(view, words), k)
-                return [
-                    (view.doc_id(int(d)), float(sc)) for d, sc in zip(docs, scores, strict=True)
-                ]
-
-            return timed_loop(queries, search)
-
-    def _search_api(
-        self, queries: Mapping[str, str], k: int, fields: Sequence[str], params: dict[str, Any]
-    ) -> SearchOutput:
-        """The product path: ``index.searcher().search(text)`` with the search-box parser,
-        name variants and everything else a user gets (no highlighting: ids only)."""
-        scorer = params.pop("scorer", None)
-        weights = params.pop("weights", None)
-        if scorer is not None or params.get("k1") is not None:
-            from ..scoring import build_scorer
-
-            scorer = build_scorer(
-                scorer or "bm25f", **{k_: v for k_, v in params.items() if k_ in ("k1", "b")}
-            )
-        options = {k_: v for k_, v in params.items() if k_ in ("variants", "operator", "proximity")}
-        with self._index.searcher(scorer=scorer, weights=weights) as s:
+        with self._index.searcher(options) as s:
             s.search("warm up", limit=1)  # builds the lazy variant tables before timing
 
             def search(text: str) -> list[tuple[str, float]]:
-                r = s.search(
-                    text, limit=min(k, 100), fields=tuple(fields), highlight=False,
-                    fuzzy_fallback=False, suggest=False, **options,
-                )  # fmt: skip
-                return [(h.id, h.score) for h in r]
+                return [(h.id, h.score) for h in s.run(base.replace(query=text))]
 
             return timed_loop(queries, search)
 
@@ -154,20 +118,42 @@ class NewsearchEngine:
         params: Mapping[str, Any] | None = None,
         docs: Mapping[str, Doc] | None = None,
     ) -> SearchOutput:
-        """``searcher.related(article id, k)`` per query: the related hits, and the copies of
-        the article it lists as "also published by"."""
-        params = dict(params or {})
-        scorer = params.pop("scorer", None)
-        weights = params.pop("weights", None)
-        with self._index.searcher(scorer=scorer, weights=weights) as s:
+        """``searcher.related(RelatedRequest(article id, k))`` per query: the related hits,
+        and the copies of the article it lists as "also published by"."""
+        from ..request import RankingOptions, RelatedRequest
+
+        asked, ranking = _split(params, RelatedRequest, RankingOptions)
+        base = RelatedRequest(k=min(k, 100), **asked)
+        with self._index.searcher(RankingOptions(**ranking)) as s:
 
             def related(article_id: str) -> RelatedAnswer:
-                r = s.related(article_id, k=min(k, 100), **params)
+                r = s.related(base.replace(article=article_id))
                 grouped = {h.id: [c.id for c in h.also_published_by] for h in r}
                 also = [c.id for c in r.also_published_by]
                 return [(h.id, h.score) for h in r], also, {h: c for h, c in grouped.items() if c}
 
             return _related_loop(queries, related)
+
+
+def _split(
+    params: Mapping[str, Any] | None, request: type, ranking: type
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A setup's search parameters as (request fields, ranking-option fields)."""
+    import dataclasses
+
+    fixed = {"query", "limit", "page", "fields", "article", "k"}  # set by the runner
+    req = {f.name for f in dataclasses.fields(request)} - fixed
+    rank = {f.name for f in dataclasses.fields(ranking)}
+    params = dict(params or {})
+    unknown = set(params) - req - rank
+    if unknown:
+        raise ConfigError(
+            f"newsearch setups take {', '.join(sorted(req | rank))}; unknown: {sorted(unknown)}"
+        )
+    return (
+        {k: v for k, v in params.items() if k in req},
+        {k: v for k, v in params.items() if k in rank},
+    )
 
 
 RelatedAnswer = tuple[list[tuple[str, float]], list[str], dict[str, list[str]]]

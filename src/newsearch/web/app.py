@@ -9,13 +9,14 @@ See docs/web.md for the API, the limits and the security model.
 # runtime, and they refer to this module's closure variables (the limits of one app).
 
 import hmac
+import inspect
 import logging
 import os
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import Depends, FastAPI, Query, Request
@@ -30,20 +31,30 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
-from ..errors import ConfigError, IndexLockedError
+from ..errors import ConfigError, IndexLockedError, OptionError
 from ..index import NewsIndex, SmallSegmentMerge
 from ..ingest import IngestReport, Rejection
+from ..request import (
+    MAX_PAGE_DEPTH,
+    MAX_PAGE_SIZE,
+    RELATED_RANKING,
+    RankingOptions,
+    RelatedRequest,
+    SearchRequest,
+    surface_names,
+)
+from ..request import options as request_options
 from ..schema import document_to_article
-from ..search import MAX_PAGE_DEPTH, MAX_PAGE_SIZE, Searcher
+from ..search import Searcher
 from . import models
 from .live import DEFAULT_REFRESH_INTERVAL, LiveSearcher
+from .params import derived_endpoint, query_parameters
 
 __all__ = ["ApiError", "Limits", "WebState", "app_from_env", "create_app"]
 
 log = logging.getLogger("newsearch.web")
 
 STATIC = Path(__file__).parent / "static"
-Sort = Literal["relevance", "newest", "oldest", "recency"]
 T = TypeVar("T")
 
 #: Content types POST /articles accepts as JSON Lines (one article per line).
@@ -215,7 +226,7 @@ def create_app(
     refresh_interval: float = DEFAULT_REFRESH_INTERVAL,
     write_lock_timeout: float = 10.0,
     warm: bool = True,
-    scorer: Any = None,
+    options: RankingOptions | None = None,
     merge_policy: Any = None,
     page: bool = True,
     title: str = "newsearch",
@@ -232,7 +243,8 @@ def create_app(
         :class:`~newsearch.web.live.LiveSearcher`); ``0``: only this app's own writes refresh.
     :param write_lock_timeout: seconds a write waits for the index lock before a 503.
     :param warm: build the searcher's tables before serving (the first user does not wait).
-    :param scorer: the scorer searches use (default ``bm25f``).
+    :param options: the ranking options of every request (a request's own parameters
+        override them); default :class:`~newsearch.request.RankingOptions`.
     :param merge_policy: how the app's commits merge segments (default
         :class:`~newsearch.index.SmallSegmentMerge`: bounded work per commit).
     :param page: serve the search page at ``/``.
@@ -241,7 +253,7 @@ def create_app(
     if isinstance(ingest_token, str) and not ingest_token.isascii():
         raise ConfigError("the ingest token must be ASCII (it travels in an HTTP header)")
     index = _open_index(index_or_path, write_lock_timeout)
-    live = LiveSearcher(index, interval=refresh_interval, warm=warm, scorer=scorer)
+    live = LiveSearcher(index, interval=refresh_interval, warm=warm, options=options)
     state = WebState(
         index=index,
         live=live,
@@ -318,62 +330,39 @@ def create_app(
                 headers={"WWW-Authenticate": "Bearer"},
             )
 
-    QueryText = Annotated[
-        str,
-        Query(max_length=lim.max_query_chars, description="search-box text (docs/search.md)"),
-    ]
-    FilterValues = Annotated[list[str] | None, Query(description="repeatable; any of the values")]
     ArticleId = Annotated[str, PathParam(description="the article's id")]
 
-    @app.get(
+    def run_search(given: dict[str, dict[str, Any]]) -> Response:
+        """Ranked, highlighted search. `title_html` and `snippets` are HTML: the text is
+        escaped and matched words are wrapped in `<mark>`. Every option of the library's
+        SearchRequest and RankingOptions is a parameter (docs/search.md)."""
+        asked = given.get("SearchRequest", {})
+        if len(asked.get("query", "")) > lim.max_query_chars:
+            raise _bad("q", f"at most {lim.max_query_chars} characters")
+        size, page = int(asked.get("limit", 10)), int(asked.get("page", 1))
+        if size > lim.max_page_size:
+            raise _bad("size", f"at most {lim.max_page_size}")
+        if page * size > lim.max_page_depth:
+            raise _bad("page", f"results beyond the first {lim.max_page_depth} are not served")
+        for name, key in (("source", "sources"), ("category", "categories")):
+            if key in asked:
+                asked[key] = check_filter(name, asked[key])
+        request = SearchRequest(**asked)
+        with live.searcher() as s:
+            options = s.options.replace(**given.get("RankingOptions", {}))
+            results = s.run(request, options)
+        return OrjsonResponse(results.to_dict())
+
+    app.add_api_route(
         "/search",
+        derived_endpoint(
+            run_search, [], query_parameters(SearchRequest), query_parameters(RankingOptions)
+        ),
+        methods=["GET"],
         summary="Search articles",
         responses={200: {"model": models.SearchOut}, **errors},
         tags=["search"],
     )
-    def search(
-        q: QueryText = "",
-        source: FilterValues = None,
-        category: FilterValues = None,
-        date_from: Annotated[
-            str | None,
-            Query(alias="from", max_length=40, description="published on or after YYYY-MM-DD"),
-        ] = None,
-        date_to: Annotated[
-            str | None,
-            Query(alias="to", max_length=40, description="published on or before YYYY-MM-DD"),
-        ] = None,
-        sort: Sort = "relevance",
-        page: Annotated[int, Query(ge=1, description="1-based page")] = 1,
-        size: Annotated[int, Query(ge=1, le=lim.max_page_size, description="hits per page")] = 10,
-        facets: Annotated[bool, Query(description="counts by source and category")] = False,
-        histogram: Annotated[
-            Literal["day", "month"] | None, Query(description="hits per day or month")
-        ] = None,
-    ) -> Response:
-        """Ranked, highlighted search. `title_html` and `snippets` are HTML: the text is
-        escaped and matched words are wrapped in `<mark>`."""
-        if page * size > lim.max_page_depth:
-            raise _bad("page", f"results beyond the first {lim.max_page_depth} are not served")
-        filters = {
-            "sources": check_filter("source", source),
-            "categories": check_filter("category", category),
-            "from": date_from,
-            "to": date_to,
-        }
-        # No filter at all is not an empty filter: an empty query then finds nothing (with a
-        # filter, it lists the filtered articles, newest first), as in Searcher.search.
-        with live.searcher() as s:
-            results = s.search(
-                q,
-                limit=size,
-                page=page,
-                filters=filters if any(filters.values()) else None,
-                sort=sort,
-                facets=facets,
-                date_histogram=histogram,
-            )
-        return OrjsonResponse(results.to_dict())
 
     @app.get(
         "/suggest",
@@ -386,36 +375,41 @@ def create_app(
         with live.searcher() as s:
             return OrjsonResponse({"query": q, "suggestion": s.suggest(q)})
 
-    @app.get(
+    def run_related(article_id: str, given: dict[str, dict[str, Any]]) -> Response:
+        """Articles about the same story or subject, and the article's copies at other
+        outlets (`also_published_by`). Every option of the library's RelatedRequest (and its
+        scoring options) is a parameter (docs/related.md)."""
+        asked = given.get("RelatedRequest", {})
+        if int(asked.get("k", 10)) > lim.max_related:
+            raise _bad("k", f"at most {lim.max_related}")
+        for name, key in (("source", "sources"), ("category", "categories")):
+            if key in asked:
+                asked[key] = check_filter(name, asked[key])
+        request = RelatedRequest(article=article_id, **asked)
+        with live.searcher() as s:
+            _require(s, article_id)
+            options = s.options.replace(**given.get("RankingOptions", {}))
+            return OrjsonResponse(s.related(request, options=options).to_dict())
+
+    article_param = inspect.Parameter(
+        "article_id",
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        annotation=Annotated[str, PathParam(description="the article's id")],
+    )
+    search_only = [o.name for o in request_options(RankingOptions) if o.name not in RELATED_RANKING]
+    app.add_api_route(
         "/articles/{article_id:path}/related",
+        derived_endpoint(
+            run_related,
+            [article_param],
+            query_parameters(RelatedRequest, skip=["article"]),
+            query_parameters(RankingOptions, skip=search_only),
+        ),
+        methods=["GET"],
         summary="Related news",
         responses={200: {"model": models.RelatedOut}, **not_found},
         tags=["articles"],
     )
-    def related(
-        article_id: ArticleId,
-        k: Annotated[int, Query(ge=1, le=lim.max_related, description="how many")] = 10,
-        within_days: Annotated[
-            float | None, Query(gt=0, le=36500, description="published within this many days")
-        ] = None,
-        source: FilterValues = None,
-        category: FilterValues = None,
-    ) -> Response:
-        """Articles about the same story or subject, and the article's copies at other
-        outlets (`also_published_by`)."""
-        sources = check_filter("source", source)
-        categories = check_filter("category", category)
-        with live.searcher() as s:
-            _require(s, article_id)
-            results = s.related(
-                article_id,
-                k=k,
-                within_days=within_days,
-                sources=sources or None,
-                categories=categories or None,
-                highlight=True,
-            )
-            return OrjsonResponse(results.to_dict())
 
     @app.get(
         "/articles/{article_id:path}/duplicates",
@@ -570,7 +564,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         message = "; ".join(f"{d['param']}: {d['message']}" for d in details)
         return ApiError(400, "bad-parameter", message or "bad request", details=details).response()
 
+    http_names = surface_names("http")
+
     async def config_error(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, OptionError):  # name the parameter as the client sent it
+            return _bad(http_names.get(exc.option, exc.option), exc.reason).response()
         return ApiError(400, "bad-parameter", str(exc)).response()
 
     async def http_error(request: Request, exc: Exception) -> Response:
@@ -606,7 +604,7 @@ def _no_article(article_id: str) -> ApiError:
 
 def _require(s: Searcher, article_id: str) -> dict[str, Any]:
     """The stored article with this id in the searcher's snapshot, or a 404."""
-    fields = s.whoosh.document(id=article_id) if article_id else None
+    fields = s.get(article_id) if article_id else None
     if not fields:
         raise _no_article(article_id)
     return document_to_article(fields).to_dict()

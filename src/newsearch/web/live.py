@@ -15,11 +15,11 @@ every request, and replaces it when the index has a newer commit:
 So an article committed by any process is served by every process within ``interval`` plus the
 time to open and warm the new snapshot (measured in docs/benchmarks.md, "Web load").
 
-Requests take turns on a searcher: Whoosh's segment readers read their files through shared
-file objects (seek, then read), so two threads reading postings or stored fields through one
-searcher at once can read each other's bytes (seen under load as corrupt-pickle and zlib
-errors, 3 requests in ~14,000 at 8-128 clients). Most of a search holds the GIL anyway; to use
-several cores, run several worker processes (``newsearch serve --workers N``).
+Requests take turns on a searcher through the searcher's own lock (the one place the library
+locks: see :class:`~newsearch.search.Searcher`): Whoosh's segment readers read their files
+through shared file objects, so two threads reading through one searcher at once could read
+each other's bytes. Most of a search holds the GIL anyway; to use several cores, run several
+worker processes (``newsearch serve --workers N``).
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from ..index import NewsIndex
+from ..request import RankingOptions
 from ..search import Searcher
 
 __all__ = ["DEFAULT_REFRESH_INTERVAL", "LiveSearcher"]
@@ -45,13 +45,12 @@ log = logging.getLogger("newsearch.web")
 class _Slot:
     """A searcher and the number of requests using it."""
 
-    __slots__ = ("lock", "retired", "searcher", "users")
+    __slots__ = ("retired", "searcher", "users")
 
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
         self.users = 0
         self.retired = False
-        self.lock = threading.Lock()  # one request at a time reads through the searcher
 
 
 class LiveSearcher:
@@ -74,15 +73,14 @@ class LiveSearcher:
         *,
         interval: float = DEFAULT_REFRESH_INTERVAL,
         warm: bool = True,
-        scorer: Any = None,
-        weights: Mapping[str, float] | None = None,
+        options: RankingOptions | None = None,
     ) -> None:
         self.index = index
         self.interval = interval
         self._warm = warm
         self._lock = threading.Lock()  # guards _slot and the use counts
         self._refresh_lock = threading.Lock()  # one refresh at a time
-        self._slot = _Slot(self._open(Searcher(index, scorer=scorer, weights=weights)))
+        self._slot = _Slot(self._open(index.searcher(options)))
         self.refreshes = 0
         self.refreshed_at = time.time()
         #: Seconds the last refresh took to open and warm the new snapshot.
@@ -101,13 +99,12 @@ class LiveSearcher:
     @contextmanager
     def searcher(self) -> Iterator[Searcher]:
         """Borrow the current searcher for one request (all of a request's reads then come
-        from the same snapshot), exclusively: other threads wait for it."""
+        from the same snapshot; its calls take turns on the searcher's lock)."""
         with self._lock:
             slot = self._slot
             slot.users += 1
         try:
-            with slot.lock:
-                yield slot.searcher
+            yield slot.searcher
         finally:
             with self._lock:
                 slot.users -= 1
@@ -141,8 +138,7 @@ class LiveSearcher:
 
     def generation(self) -> int:
         """The commit generation being served (``-1`` for an in-memory index)."""
-        gen = self._slot.searcher.whoosh.reader().generation()
-        return -1 if gen is None else int(gen)
+        return self._slot.searcher.view.generation()
 
     def _poll(self) -> None:
         while not self._stop.wait(self.interval):

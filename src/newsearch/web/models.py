@@ -58,7 +58,13 @@ class SearchOut(BaseModel):
     hits: list[HitOut]
 
 
-class RelatedOut(SearchOut):
+class RelatedOut(BaseModel):
+    article_id: str | None
+    total: int = Field(description="every article matching the key terms")
+    took_ms: float
+    key_terms: list[str] = Field(description="the stems the article was matched by")
+    filters: dict[str, Any]
+    hits: list[HitOut]
     also_published_by: list[dict[str, Any]] = Field(
         default_factory=list, description="other outlets' copies of the article being read"
     )

@@ -1,0 +1,76 @@
+"""``Snapshot``: what the query stages share about one commit of an index.
+
+A snapshot bundles the :class:`~newsearch.backend.IndexView` of a commit with what is derived
+from it once (the fields' analyzers, the vocabulary lookups the planner uses, the copy
+lookups) and is the default source of collection statistics. Search and related news are
+compositions of stages over a snapshot; neither reaches into the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from .backend import IndexView
+from .copies import DuplicateView
+from .plan import QueryWord
+from .request import RankingOptions
+from .scoring import Scorer, build_scorer
+from .stats import CollectionStats, gather
+from .variants import IndexVocabulary
+
+__all__ = ["Snapshot", "StatsSource", "scorer_for"]
+
+
+class StatsSource(Protocol):
+    """Where scoring gets its collection statistics: one snapshot (the default), or every
+    shard of a sharded index merged."""
+
+    @property
+    def doc_count(self) -> int: ...
+
+    def statistics(self, words: Sequence[QueryWord]) -> CollectionStats:
+        """Counts and frequencies for ``words`` (see :class:`~newsearch.stats.CollectionStats`)."""
+        ...
+
+    def document_frequency(self, stem: str) -> int:
+        """Documents whose body (or else title) has the stem (related news' key terms)."""
+        ...
+
+
+class Snapshot:
+    """One commit of an index and what the stages derive from it (see the module docstring).
+    Not thread-safe by itself: :class:`~newsearch.search.Searcher` serializes its use."""
+
+    def __init__(self, view: IndexView) -> None:
+        self.view = view
+        self.analyzers: dict[str, Any] = {name: view.analyzer(name) for name in view.text_fields()}
+        self.vocabulary = IndexVocabulary(view)
+        self._copies: DuplicateView | None = None
+        self._dfs: tuple[Any, Any] | None = None
+
+    @property
+    def copies(self) -> DuplicateView:
+        """Near-duplicate lookups (made on first use)."""
+        if self._copies is None:
+            self._copies = DuplicateView(self.view)
+        return self._copies
+
+    # -- StatsSource
+    @property
+    def doc_count(self) -> int:
+        return self.view.doccount
+
+    def statistics(self, words: Sequence[QueryWord]) -> CollectionStats:
+        return gather(self.view, words)
+
+    def document_frequency(self, stem: str) -> int:
+        if self._dfs is None:
+            self._dfs = (self.view.doc_frequencies("body"), self.view.doc_frequencies("title"))
+        body, title = self._dfs
+        return int(body(stem) or title(stem))
+
+
+def scorer_for(options: RankingOptions) -> Scorer:
+    """The scorer the options name, with their parameters."""
+    return build_scorer(options.scorer, **options.scorer_kwargs())
