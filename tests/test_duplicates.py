@@ -27,9 +27,9 @@ from newsearch.duplicates import (
     signature_of,
     similarity,
 )
-from newsearch.results import Copy
 from newsearch.errors import ArticleNotFoundError, NewsearchError
 from newsearch.index import NewsIndex
+from newsearch.results import Copy
 from newsearch.search import Searcher, find_duplicates
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -90,8 +90,7 @@ def test_bm25f_by_hand_on_a_tiny_index() -> None:
     ix.add({"id": "c", "title": "طقس", "body": "امطار غزيرة"})
     ix.commit()
     k1, b = 1.2, 0.75
-    with ix.whoosh.searcher() as s:
-        view = _view(ix)
+    with _view(ix) as view:
         word = QueryWord((Term("title", "مطار", 2.0), Term("body", "مطار", 1.0)))
         scores = score(BM25F(k1=k1, b=b), view, [word])
         avg_t = view.field_length("title") / view.doccount_all
@@ -117,8 +116,7 @@ def test_bm25f_counts_a_word_once_across_fields() -> None:
     ix.commit()
     analyzer = ix.whoosh.schema["title"].analyzer
     fields = [("title", 1.0, analyzer), ("body", 1.0, analyzer)]
-    with ix.whoosh.searcher() as s:
-        view = _view(ix)
+    with _view(ix) as view:
         words = query_words("ليبيا طرابلس", fields)
         for scorer, winner in ((BM25F(), "two-words"), (BM25Sum(), None)):
             docs, _ = top_k(score(scorer, view, words), 2)
@@ -133,8 +131,7 @@ def test_deleted_documents_are_never_ranked_and_segments_agree(tmp_path: Path) -
     words_text = "الحكومة تعلن عن خطة اقتصادية جديدة"
 
     def ranking() -> list[str]:
-        with ix.whoosh.searcher() as s:
-            view = _view(ix)
+        with _view(ix) as view:
             words = query_words(words_text, [("body", 1.0, analyzer)])
             docs, _ = top_k(score(build_scorer("bm25f"), view, words), 20)
             return [view.doc_id(int(d)) for d in docs]
@@ -196,8 +193,7 @@ def test_recency_scorer_blends_freshness(ix: NewsIndex) -> None:
     from newsearch.scoring import Recency
 
     analyzer = ix.whoosh.schema["body"].analyzer
-    with ix.whoosh.searcher() as s:
-        view = _view(ix)
+    with _view(ix) as view:
         words = query_words("الرئيس", [("body", 1.0, analyzer)])
         rel = score(BM25F(), view, words)
         fresh = score(Recency(half_life_days=1.0, weight=5.0), view, words)

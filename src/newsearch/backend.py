@@ -290,6 +290,12 @@ class IndexView:
     def close(self) -> None:
         self._searcher.close()
 
+    def __enter__(self) -> IndexView:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def up_to_date(self) -> bool:
         return bool(self._searcher.up_to_date())
 
