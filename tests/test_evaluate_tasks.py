@@ -333,7 +333,8 @@ def test_ant_related_bands(data_dir: Path) -> None:
 
 def test_related_experiment_credits_also_published_by_and_counts_copies(tmp_path: Path) -> None:
     from newsearch.evaluate import Experiment, Setup, Task
-    from newsearch.evaluate.engines import Doc, SearchOutput, register_engine
+    from newsearch.evaluate.engines import Doc, SearchOutput
+    from newsearch.evaluate.registry import register_engine
     from newsearch.evaluate.tasks import RELATED_METRICS, _copies_metric
 
     story = "اجتمع وزراء الخارجية العرب في القاهرة لبحث الأزمة في المنطقة وسبل حلها سلميا"
@@ -388,7 +389,8 @@ def test_related_experiment_credits_also_published_by_and_counts_copies(tmp_path
 
 def test_a_copy_listed_under_a_hit_counts_right_after_it(tmp_path: Path) -> None:
     from newsearch.evaluate import Experiment, Setup, Task
-    from newsearch.evaluate.engines import Doc, SearchOutput, register_engine
+    from newsearch.evaluate.engines import Doc, SearchOutput
+    from newsearch.evaluate.registry import register_engine
 
     docs = [Doc(i, i, f"نص {i}") for i in ("q", "a", "b", "c")]
 

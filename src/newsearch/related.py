@@ -122,9 +122,10 @@ def related(
     mask = collect.filter_mask(view, flt)
     mask = view.live if mask is None else mask & view.live
 
-    keys = key_terms(
-        src.title, src.body, snap.analyzers["body"], stats.document_frequency, stats.doc_count
-    )
+    def df(stem: str) -> int:
+        return stats.document_frequency("body", stem) or stats.document_frequency("title", stem)
+
+    keys = key_terms(src.title, src.body, snap.analyzers["body"], df, stats.doc_count)
     weights = options.field_weights()
     fields = [(name, w) for name, w in weights.items() if name in ("title", "body") and w > 0]
     words = [

@@ -112,7 +112,8 @@ class Searcher:
         snap.vocabulary.corrections("تحمية")
         for name in ("source", "category"):
             self.view.codes(name)
-        snap.document_frequency("")  # related news' key-term tables
+        for name in ("title", "body"):
+            snap.document_frequency(name, "")  # related news' key-term tables
         self.view.timestamps("published")
         self.search("الحكومة", limit=1)
         return self

@@ -8,7 +8,7 @@ compositions of stages over a snapshot; neither reaches into the other.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from .backend import IndexView
@@ -33,8 +33,9 @@ class StatsSource(Protocol):
         """Counts and frequencies for ``words`` (see :class:`~newsearch.stats.CollectionStats`)."""
         ...
 
-    def document_frequency(self, stem: str) -> int:
-        """Documents whose body (or else title) has the stem (related news' key terms)."""
+    def document_frequency(self, field: str, token: str) -> int:
+        """Documents whose ``field`` has ``token`` (related news' key terms look up hundreds:
+        this must be a table lookup)."""
         ...
 
 
@@ -47,7 +48,7 @@ class Snapshot:
         self.analyzers: dict[str, Any] = {name: view.analyzer(name) for name in view.text_fields()}
         self.vocabulary = IndexVocabulary(view)
         self._copies: DuplicateView | None = None
-        self._dfs: tuple[Any, Any] | None = None
+        self._dfs: dict[str, Callable[[str], int]] = {}
 
     @property
     def copies(self) -> DuplicateView:
@@ -64,11 +65,11 @@ class Snapshot:
     def statistics(self, words: Sequence[QueryWord]) -> CollectionStats:
         return gather(self.view, words)
 
-    def document_frequency(self, stem: str) -> int:
-        if self._dfs is None:
-            self._dfs = (self.view.doc_frequencies("body"), self.view.doc_frequencies("title"))
-        body, title = self._dfs
-        return int(body(stem) or title(stem))
+    def document_frequency(self, field: str, token: str) -> int:
+        table = self._dfs.get(field)
+        if table is None:
+            table = self._dfs[field] = self.view.doc_frequencies(field)
+        return table(token)
 
 
 def scorer_for(options: RankingOptions) -> Scorer:

@@ -33,8 +33,8 @@ _EXPORTS = {
     "Doc": "newsearch.evaluate.engines",
     "EngineUnavailable": "newsearch.evaluate.engines",
     "SearchOutput": "newsearch.evaluate.engines",
-    "engine_names": "newsearch.evaluate.engines",
-    "register_engine": "newsearch.evaluate.engines",
+    "engine_names": "newsearch.evaluate.registry",
+    "register_engine": "newsearch.evaluate.registry",
     "load_config": "newsearch.evaluate.config",
     "run_config": "newsearch.evaluate.config",
 }
@@ -67,9 +67,10 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .config import load_config, run_config
-    from .engines import Doc, EngineUnavailable, SearchOutput, engine_names, register_engine
+    from .engines import Doc, EngineUnavailable, SearchOutput
     from .experiment import Experiment, ExperimentResult, Setup, SetupResult, expand_grid
     from .metrics import DEFAULT_METRICS, evaluate, paired_test
+    from .registry import engine_names, register_engine
     from .tasks import (
         Task,
         load_task,

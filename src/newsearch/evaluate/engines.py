@@ -5,7 +5,8 @@ An engine indexes a corpus once (:meth:`Engine.build`) and answers a batch of qu
 process (Lucene, in Java) report the same thing as in-process ones: the time from query text
 to ranked ids, without process start-up or result transfer.
 
-Engines are registered by name (:func:`register_engine`) so a TOML setup names one in a line.
+Engines are registered by name (:mod:`newsearch.evaluate.registry`) so a TOML setup names one
+in a line.
 """
 
 from __future__ import annotations
@@ -16,17 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..errors import UnknownComponentError
-
-__all__ = [
-    "Doc",
-    "Engine",
-    "EngineUnavailable",
-    "SearchOutput",
-    "engine_names",
-    "get_engine",
-    "register_engine",
-]
+__all__ = ["Doc", "Engine", "EngineUnavailable", "SearchOutput", "timed_loop"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,55 +74,6 @@ class Engine(Protocol):
         """Top ``k`` ``(doc id, score)`` per query, searching only ``fields`` (names among
         ``"title"`` and ``"body"``), with the search parameters ``params``."""
         ...
-
-
-EngineFactory = Callable[..., Any]
-
-
-@dataclass(frozen=True)
-class EngineEntry:
-    factory: EngineFactory
-    index_params: frozenset[str]
-    description: str = ""
-
-
-_ENGINES: dict[str, EngineEntry] = {}
-
-
-def register_engine(
-    name: str, factory: EngineFactory, index_params: Iterable[str] = (), description: str = ""
-) -> None:
-    """Register ``factory(**index_params) -> Engine`` under ``name``; ``index_params`` names
-    the setup parameters that go to the factory (the rest go to ``search_all``)."""
-    _ENGINES[name] = EngineEntry(factory, frozenset(index_params), description)
-
-
-_builtins_loaded = False
-
-
-def _builtin() -> None:
-    global _builtins_loaded
-    if _builtins_loaded:
-        return
-    _builtins_loaded = True
-    from . import peers
-
-    user = dict(_ENGINES)
-    peers.register_builtin_engines()
-    _ENGINES.update(user)  # an engine the user registered first keeps its name
-
-
-def engine_names() -> list[str]:
-    _builtin()
-    return sorted(_ENGINES)
-
-
-def get_engine(name: str) -> EngineEntry:
-    _builtin()
-    try:
-        return _ENGINES[name]
-    except KeyError:
-        raise UnknownComponentError("engine", name, sorted(_ENGINES)) from None
 
 
 def timed_loop(

@@ -25,7 +25,7 @@ from typing import Any
 import orjson
 
 from ..errors import ConfigError
-from .engines import Doc, EngineUnavailable, SearchOutput, register_engine, timed_loop
+from .engines import Doc, EngineUnavailable, SearchOutput, timed_loop
 
 __all__ = ["NewsearchEngine", "register_builtin_engines"]
 
@@ -430,7 +430,9 @@ def _lucene(**params: Any) -> Any:
     return LuceneEngine(**params)
 
 
-def register_builtin_engines() -> None:
+def register_builtin_engines(register_engine: Callable[..., None]) -> None:
+    """Register the shipped engines with ``register_engine`` (the registry's, passed in so
+    that this module does not import the registry that imports it)."""
     register_engine(
         "newsearch",
         NewsearchEngine,

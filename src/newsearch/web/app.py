@@ -12,28 +12,23 @@ import hmac
 import inspect
 import logging
 import os
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import orjson
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
-from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
-from ..errors import ConfigError, IndexLockedError, OptionError
+from ..errors import ConfigError, IndexLockedError
 from ..index import NewsIndex, SmallSegmentMerge
-from ..ingest import IngestReport, Rejection
 from ..request import (
     MAX_PAGE_DEPTH,
     MAX_PAGE_SIZE,
@@ -41,12 +36,23 @@ from ..request import (
     RankingOptions,
     RelatedRequest,
     SearchRequest,
-    surface_names,
 )
 from ..request import options as request_options
 from ..schema import document_to_article
 from ..search import Searcher
 from . import models
+from .http import (
+    ApiError,
+    OrjsonResponse,
+    SecurityHeaders,
+    bad_parameter,
+    index_locked,
+    install_error_handlers,
+    no_article,
+    read_body,
+    records_of,
+    renumber,
+)
 from .live import DEFAULT_REFRESH_INTERVAL, LiveSearcher
 from .params import derived_endpoint, query_parameters
 
@@ -95,50 +101,6 @@ class Limits:
     max_body_bytes: int = 8 * 1024 * 1024
 
 
-class ApiError(Exception):
-    """An error answered as ``{"error": code, "message": ...}`` with this HTTP status."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        *,
-        details: list[dict[str, Any]] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.details = details
-        self.headers = dict(headers or {})
-
-    def response(self) -> Response:
-        body: dict[str, Any] = {"error": self.code, "message": self.message}
-        if self.details is not None:
-            body["details"] = self.details
-        return OrjsonResponse(body, status_code=self.status, headers=self.headers)
-
-
-class OrjsonResponse(JSONResponse):
-    """JSON via orjson (numpy floats, datetimes and non-string keys included)."""
-
-    def render(self, content: Any) -> bytes:
-        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
-
-
-_STATUS_CODES = {
-    400: "bad-request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not-found",
-    405: "method-not-allowed",
-    413: "body-too-large",
-    415: "unsupported-media-type",
-}
-
-
 @dataclass
 class WebState:
     """What an app serves: ``app.state.newsearch``. :meth:`close` stops the refresh thread."""
@@ -164,12 +126,12 @@ class WebState:
         commit. Waits up to ``write_lock_timeout`` for this process's other writes and, through
         Whoosh's file lock, for other processes' (then 503)."""
         if not self.write_lock.acquire(timeout=self.write_lock_timeout):
-            raise _locked(self.write_lock_timeout)
+            raise index_locked(self.write_lock_timeout)
         try:
             result = change(self.index)
         except IndexLockedError:
             self.index.cancel()
-            raise _locked(self.write_lock_timeout) from None
+            raise index_locked(self.write_lock_timeout) from None
         except BaseException:
             self.index.cancel()
             raise
@@ -177,36 +139,6 @@ class WebState:
             self.write_lock.release()
         self.live.refresh()
         return result
-
-
-def _locked(timeout: float) -> ApiError:
-    return ApiError(
-        503,
-        "index-locked",
-        f"another writer held the index for {timeout:g} s; retry later",
-        headers={"Retry-After": "1"},
-    )
-
-
-class _SecurityHeaders:
-    """``X-Content-Type-Options: nosniff`` on every response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((b"x-content-type-options", b"nosniff"))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 def _open_index(index_or_path: Any, lock_timeout: float) -> NewsIndex:
@@ -280,8 +212,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.newsearch = state
-    _install_error_handlers(app)
-    app.add_middleware(_SecurityHeaders)
+    install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
     if cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -309,9 +241,9 @@ def create_app(
     def check_filter(name: str, values: list[str] | None) -> list[str]:
         values = [v for v in values or () if v]
         if len(values) > lim.max_filter_values:
-            raise _bad(name, f"at most {lim.max_filter_values} values")
+            raise bad_parameter(name, f"at most {lim.max_filter_values} values")
         if any(len(v) > lim.max_filter_chars for v in values):
-            raise _bad(name, f"values of at most {lim.max_filter_chars} characters")
+            raise bad_parameter(name, f"values of at most {lim.max_filter_chars} characters")
         return values
 
     def authorize(credentials: HTTPAuthorizationCredentials | None) -> None:
@@ -338,12 +270,14 @@ def create_app(
         SearchRequest and RankingOptions is a parameter (docs/search.md)."""
         asked = given.get("SearchRequest", {})
         if len(asked.get("query", "")) > lim.max_query_chars:
-            raise _bad("q", f"at most {lim.max_query_chars} characters")
+            raise bad_parameter("q", f"at most {lim.max_query_chars} characters")
         size, page = int(asked.get("limit", 10)), int(asked.get("page", 1))
         if size > lim.max_page_size:
-            raise _bad("size", f"at most {lim.max_page_size}")
+            raise bad_parameter("size", f"at most {lim.max_page_size}")
         if page * size > lim.max_page_depth:
-            raise _bad("page", f"results beyond the first {lim.max_page_depth} are not served")
+            raise bad_parameter(
+                "page", f"results beyond the first {lim.max_page_depth} are not served"
+            )
         for name, key in (("source", "sources"), ("category", "categories")):
             if key in asked:
                 asked[key] = check_filter(name, asked[key])
@@ -381,7 +315,7 @@ def create_app(
         scoring options) is a parameter (docs/related.md)."""
         asked = given.get("RelatedRequest", {})
         if int(asked.get("k", 10)) > lim.max_related:
-            raise _bad("k", f"at most {lim.max_related}")
+            raise bad_parameter("k", f"at most {lim.max_related}")
         for name, key in (("source", "sources"), ("category", "categories")):
             if key in asked:
                 asked[key] = check_filter(name, asked[key])
@@ -481,15 +415,15 @@ def create_app(
                 "send Content-Type: application/json (an article or an array of articles) "
                 "or application/x-ndjson (one article per line)",
             )
-        body = await _read_body(request, lim.max_body_bytes)
-        records, lines = _records(body, kind == "application/json")
+        body = await read_body(request, lim.max_body_bytes)
+        records, lines = records_of(body, kind == "application/json")
         report = await run_in_threadpool(
             state.write,
             lambda ix: ix.ingest(
                 records, workers=1, progress=False, merge_policy=state.merge_policy
             ),
         )
-        _renumber(report, lines)
+        renumber(report, lines)
         return OrjsonResponse(report.to_dict())
 
     @app.delete(
@@ -512,7 +446,7 @@ def create_app(
             return found
 
         if not state.write(delete):
-            raise _no_article(article_id)
+            raise no_article(article_id)
         return OrjsonResponse({"deleted": article_id})
 
     @app.head("/health", include_in_schema=False)
@@ -550,118 +484,12 @@ def _install_page(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 
-def _install_error_handlers(app: FastAPI) -> None:
-    async def api_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, ApiError)
-        return exc.response()
-
-    async def validation_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, RequestValidationError)
-        details = []
-        for err in exc.errors():
-            loc = [str(x) for x in err.get("loc", ()) if x not in ("query", "path", "body")]
-            details.append({"param": ".".join(loc) or "request", "message": str(err.get("msg"))})
-        message = "; ".join(f"{d['param']}: {d['message']}" for d in details)
-        return ApiError(400, "bad-parameter", message or "bad request", details=details).response()
-
-    http_names = surface_names("http")
-
-    async def config_error(request: Request, exc: Exception) -> Response:
-        if isinstance(exc, OptionError):  # name the parameter as the client sent it
-            return _bad(http_names.get(exc.option, exc.option), exc.reason).response()
-        return ApiError(400, "bad-parameter", str(exc)).response()
-
-    async def http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, StarletteHTTPException)
-        code = _STATUS_CODES.get(exc.status_code, "error")
-        return ApiError(
-            exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None)
-        ).response()
-
-    async def internal_error(request: Request, exc: Exception) -> Response:
-        log.error("newsearch: internal error on %s", request.url.path, exc_info=exc)
-        return ApiError(500, "internal", "internal server error").response()
-
-    app.add_exception_handler(ApiError, api_error)
-    app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(ConfigError, config_error)
-    app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(Exception, internal_error)
-
-
-def _bad(param: str, message: str) -> ApiError:
-    return ApiError(
-        400,
-        "bad-parameter",
-        f"{param}: {message}",
-        details=[{"param": param, "message": message}],
-    )
-
-
-def _no_article(article_id: str) -> ApiError:
-    return ApiError(404, "not-found", f"no article with id {article_id!r}")
-
-
 def _require(s: Searcher, article_id: str) -> dict[str, Any]:
     """The stored article with this id in the searcher's snapshot, or a 404."""
     fields = s.get(article_id) if article_id else None
     if not fields:
-        raise _no_article(article_id)
+        raise no_article(article_id)
     return document_to_article(fields).to_dict()
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with a 413 as soon as it is over ``limit`` bytes (announced
-    or counted)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _too_large(limit: int) -> ApiError:
-    return ApiError(413, "body-too-large", f"the body is over {limit} bytes; send fewer articles")
-
-
-def _records(body: bytes, is_json: bool) -> tuple[list[Any], list[int]]:
-    """The records of a body and, for each, its line (JSON Lines) or 1-based position in the
-    array (JSON)."""
-    if is_json:
-        try:
-            value = orjson.loads(body)
-        except orjson.JSONDecodeError as e:
-            raise ApiError(400, "bad-body", f"the body is not JSON: {e}") from None
-        items = value if isinstance(value, list) else [value]
-        # Anything but an object goes through as a JSON line, to be rejected with a reason.
-        records = [x if isinstance(x, dict) else orjson.dumps(x) for x in items]
-        lines = list(range(1, len(records) + 1))
-    else:
-        records, lines = [], []
-        for n, line in enumerate(body.split(b"\n"), 1):
-            if line.strip():
-                records.append(line)
-                lines.append(n)
-    if not records:
-        raise ApiError(400, "bad-body", "no articles in the body")
-    return records, lines
-
-
-def _renumber(report: IngestReport, lines: list[int]) -> None:
-    """Rejections name the body and the record's own line or position."""
-
-    def fix(r: Rejection) -> Rejection:
-        line = lines[r.line - 1] if 0 < r.line <= len(lines) else r.line
-        return Rejection("<body>", line, r.reason, r.id)
-
-    report.rejections = [fix(r) for r in report.rejections]
-    report.truncated = [fix(r) for r in report.truncated]
 
 
 def app_from_env() -> FastAPI:
