@@ -49,8 +49,11 @@ def add_options(
             kwargs["action"] = argparse.BooleanOptionalAction
         elif opt.kind in ("many", "mapping"):
             kwargs["action"] = "append"
-            if opt.choices:
-                kwargs["metavar"] = "{" + ",".join(opt.choices) + "}"
+            kwargs["metavar"] = (
+                "{" + ",".join(opt.choices) + "}"
+                if opt.choices
+                else _METAVARS.get(opt.kind, "VALUE")
+            )
         else:
             if opt.choices:
                 kwargs["choices"] = opt.choices

@@ -454,6 +454,11 @@ class RankingOptions:
 
     def __post_init__(self) -> None:
         _normalize(self)
+        from .scoring import build_scorer
+
+        build_scorer(
+            self.scorer, **self.scorer_kwargs()
+        )  # an unknown scorer or parameter fails now
 
     def field_weights(self) -> dict[str, float]:
         """The effective field weights: the defaults, then :attr:`weights`."""

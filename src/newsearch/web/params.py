@@ -1,16 +1,16 @@
 """HTTP query parameters derived from the request objects (:func:`newsearch.request.options`).
 
 Each option becomes a query parameter named by its ``http`` name, documented in OpenAPI with
-the option's help, default and bounds. A parameter not sent is not passed on, so the
-request's own default (or the server's configured ranking options) applies, and what is sent
-is validated by the request object itself: the same check as the CLI and the Python API.
+the option's help, default and bounds. Only the parameters a request really sent are passed
+on (so a server's configured ranking options hold unless a request overrides them), and what
+is sent is validated by the request object itself: the same check as the CLI and Python API.
 """
 
 import inspect
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any, Literal
 
-from fastapi import Query
+from fastapi import Query, Request
 
 from ..request import Option, options
 
@@ -33,9 +33,6 @@ def _annotation(opt: Option) -> Any:
     else:
         base = _TYPES[opt.kind]
     extra: dict[str, Any] = {}
-    if opt.default not in (None, (), {}):
-        default = list(opt.default) if isinstance(opt.default, tuple) else opt.default
-        extra["json_schema_extra"] = {"default": default}
     if opt.kind in ("int", "float"):
         if opt.minimum is not None:
             extra["ge"] = opt.minimum
@@ -49,6 +46,15 @@ def _annotation(opt: Option) -> Any:
     return Annotated[base | None, Query(alias=opt.http, description=help_text, **extra)]
 
 
+def _default(opt: Option) -> Any:
+    """The option's default as OpenAPI shows it (lists for tuples and mappings)."""
+    if isinstance(opt.default, tuple):
+        return list(opt.default)
+    if isinstance(opt.default, dict):
+        return [f"{k}:{v}" for k, v in opt.default.items()]
+    return opt.default
+
+
 def query_parameters(cls: type, *, skip: Iterable[str] = ()) -> list[inspect.Parameter]:
     """One keyword parameter per option of ``cls`` (named ``<Class>__<field>``)."""
     skipped = set(skip)
@@ -56,7 +62,7 @@ def query_parameters(cls: type, *, skip: Iterable[str] = ()) -> list[inspect.Par
         inspect.Parameter(
             f"{cls.__name__}__{opt.name}",
             inspect.Parameter.KEYWORD_ONLY,
-            default=None,
+            default=_default(opt),
             annotation=_annotation(opt),
         )
         for opt in options(cls)
@@ -70,19 +76,24 @@ def derived_endpoint(
     """An endpoint whose signature is ``extra`` plus the derived parameters; it calls
     ``handler(**extra values, given={class name: {field: value}})`` with only the options
     the request sent."""
+    aliases = {p.name: p.annotation.__metadata__[0].alias for group in derived for p in group}
 
-    def endpoint(**kwargs: Any) -> Any:
+    def endpoint(_request: Request, **kwargs: Any) -> Any:
+        sent = _request.query_params
         given: dict[str, dict[str, Any]] = {}
         plain = {}
         for key, value in kwargs.items():
             cls, sep, name = key.partition("__")
             if not sep:
                 plain[key] = value
-            elif value is not None:
+            elif aliases[key] in sent:
                 given.setdefault(cls, {})[name] = value
         return handler(**plain, given=given)
 
-    params = [*extra, *(p for group in derived for p in group)]
+    request = inspect.Parameter(
+        "_request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
+    )
+    params = [request, *extra, *(p for group in derived for p in group)]
     endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     endpoint.__name__ = handler.__name__
     endpoint.__doc__ = handler.__doc__
