@@ -347,12 +347,18 @@ class NewsIndex:
     def _open_writer(self, workers: int = 1) -> Any:
         if self._writer is None:
             from whoosh.index import LockError
+            from whoosh.writing import SegmentWriter
+
+            from .mpwriter import SafeMpWriter
 
             kwargs: dict[str, Any] = {"timeout": self.lock_timeout, "delay": 0.05}
-            if workers > 1:
-                kwargs.update(procs=workers, multisegment=True)
             try:
-                self._writer = self._ix.writer(**kwargs)
+                if workers > 1:
+                    self._writer = SafeMpWriter(
+                        self._ix, procs=workers, multisegment=True, **kwargs
+                    )
+                else:
+                    self._writer = SegmentWriter(self._ix, **kwargs)
             except LockError:
                 raise IndexLockedError(
                     f"another writer holds the lock of {self.path or 'this index'}; "
@@ -501,16 +507,21 @@ class NewsIndex:
                     self.commit(merge_policy=merge_policy)
                 return
             procs = workers or (auto_workers() if len(batch) >= PARALLEL_MIN_BATCH else 1)
-            w = self._open_writer(procs)
-            for is_update, doc in batch:
-                if is_update:
-                    w.delete_by_term("id", doc["id"])
-                w.add_document(**doc)
+            try:
+                w = self._open_writer(procs)
+                for is_update, doc in batch:
+                    if is_update:
+                        w.delete_by_term("id", doc["id"])
+                    w.add_document(**doc)
+                # Merging segments is left to the last commit of the ingest: merging after
+                # every batch rewrote the growing index again and again (measured in
+                # docs/benchmarks.md).
+                self.commit(merge=final, merge_policy=merge_policy)
+            except BaseException:
+                self.cancel()  # release the lock (and stop the workers) before going up
+                raise
             batch.clear()
             batch_chars = 0
-            # Merging segments is left to the last commit of the ingest: merging after every
-            # batch rewrote the growing index again and again (measured in docs/benchmarks.md).
-            self.commit(merge=final, merge_policy=merge_policy)
             report.commits += 1
 
         reader = self._ix.reader()
