@@ -214,3 +214,13 @@ def test_auto_workers_fits_the_machine() -> None:
     from newsearch.index import auto_workers
 
     assert auto_workers() == min(2, os.cpu_count() or 1)
+
+
+@pytest.mark.parametrize("workers", [None, 2])
+def test_in_memory_index_takes_big_batches_in_one_process(workers: int | None) -> None:
+    # Worker processes cannot write into a RAM index: this failed with
+    # NameError: MAIN_....seg once a batch reached PARALLEL_MIN_BATCH (1,000) records.
+    ix = NewsIndex.in_memory()
+    report = ix.ingest([good(i) for i in range(1072)], workers=workers, progress=False)
+    assert report.added == 1072 and report.commits == 1 and len(ix) == 1072
+    assert ix.get("g1071") is not None

@@ -352,8 +352,11 @@ class NewsIndex:
             from .mpwriter import SafeMpWriter
 
             kwargs: dict[str, Any] = {"timeout": self.lock_timeout, "delay": 0.05}
+            # An index in RAM cannot be shared with worker processes (they would write their
+            # segments into their own copy of it), so it always takes one process.
+            parallel = workers > 1 and self.path is not None
             try:
-                if workers > 1:
+                if parallel:
                     self._writer = SafeMpWriter(
                         self._ix, procs=workers, multisegment=True, **kwargs
                     )
@@ -482,9 +485,10 @@ class NewsIndex:
         the first bad record, drop the open batch and raise :class:`IngestAborted`.
         ``workers``: indexing processes per batch (Whoosh's multiprocess writer when > 1);
         default :func:`auto_workers` for batches of at least ``PARALLEL_MIN_BATCH`` records, one
-        process for smaller ones. ``progress``: a progress bar on standard error (default: when
-        it is a terminal). ``merge_policy``: how the last commit merges segments (default
-        Whoosh's; see :class:`SmallSegmentMerge` for small, frequent ingests).
+        process for smaller ones; an in-memory index always takes one process. ``progress``: a
+        progress bar on standard error (default: when it is a terminal). ``merge_policy``: how
+        the last commit merges segments (default Whoosh's; see :class:`SmallSegmentMerge` for
+        small, frequent ingests).
         """
         if batch_size < 1 or (workers is not None and workers < 1):
             raise ConfigError("batch_size and workers must be at least 1")
