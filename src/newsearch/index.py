@@ -485,10 +485,11 @@ class NewsIndex:
         the first bad record, drop the open batch and raise :class:`IngestAborted`.
         ``workers``: indexing processes per batch (Whoosh's multiprocess writer when > 1);
         default :func:`auto_workers` for batches of at least ``PARALLEL_MIN_BATCH`` records, one
-        process for smaller ones; an in-memory index always takes one process. ``progress``: a
-        progress bar on standard error (default: when it is a terminal). ``merge_policy``: how
-        the last commit merges segments (default Whoosh's; see :class:`SmallSegmentMerge` for
-        small, frequent ingests).
+        process for smaller ones; an in-memory index always takes one process. ``progress``:
+        progress bars on standard error (default: when it is a terminal) of the records read
+        and of the articles indexed, with the phase (indexing, committing, merging).
+        ``merge_policy``: how the last commit merges segments (default Whoosh's; see
+        :class:`SmallSegmentMerge` for small, frequent ingests).
         """
         if batch_size < 1 or (workers is not None and workers < 1):
             raise ConfigError("batch_size and workers must be at least 1")
@@ -497,33 +498,48 @@ class NewsIndex:
         report = IngestReport()
         t0 = time.perf_counter()
         seen: dict[str, tuple[str, int]] = {}
-        bar = _progress(progress)
+        from .mpwriter import SafeMpWriter
+
+        bar = _Progress(progress)
         # Changed records wait here until the batch is full, then go to one writer whose
         # process count fits the batch, and are committed together.
         batch: list[tuple[bool, dict[str, Any]]] = []
         batch_chars = 0
+        indexed = 0  # articles committed by earlier batches, for the progress bar
 
         def flush(final: bool = False) -> None:
-            nonlocal batch_chars
-            if not batch:
-                if final and report.commits:
-                    self._open_writer()  # nothing left to add: just merge what batches left
-                    self.commit(merge_policy=merge_policy)
-                return
-            procs = workers or (auto_workers() if len(batch) >= PARALLEL_MIN_BATCH else 1)
+            nonlocal batch_chars, indexed
+            number = report.commits + 1
             try:
+                if not batch:
+                    if final and report.commits:
+                        bar.phase("merging segments")
+                        self._open_writer()  # nothing left to add: just merge what batches left
+                        self.commit(merge_policy=merge_policy)
+                    return
+                bar.phase(f"batch {number}: indexing")
+                procs = workers or (auto_workers() if len(batch) >= PARALLEL_MIN_BATCH else 1)
                 w = self._open_writer(procs)
-                for is_update, doc in batch:
+                parallel = isinstance(w, SafeMpWriter)
+                if parallel:  # the workers do the indexing and count it
+                    w.on_wait = lambda: bar.set_indexed(indexed + w.indexed)
+                for n, (is_update, doc) in enumerate(batch, 1):
                     if is_update:
                         w.delete_by_term("id", doc["id"])
                     w.add_document(**doc)
+                    bar.set_indexed(indexed + (w.indexed if parallel else n))
                 # Merging segments is left to the last commit of the ingest: merging after
                 # every batch rewrote the growing index again and again (measured in
                 # docs/benchmarks.md).
+                bar.phase(
+                    f"batch {number}: " + ("merging and committing" if final else "committing")
+                )
                 self.commit(merge=final, merge_policy=merge_policy)
             except BaseException:
                 self.cancel()  # release the lock (and stop the workers) before going up
                 raise
+            indexed += len(batch)
+            bar.set_indexed(indexed)
             batch.clear()
             batch_chars = 0
             report.commits += 1
@@ -533,8 +549,7 @@ class NewsIndex:
             hashes = _hash_column(reader)
             for rec in read_records(sources):
                 report.read += 1
-                if bar is not None:
-                    bar.update()
+                bar.record_read()
                 try:
                     article = self._prepare(parse_record(rec, max_field_chars))
                     first = seen.get(article.id)
@@ -581,10 +596,10 @@ class NewsIndex:
                 if len(batch) >= batch_size or batch_chars >= MAX_BATCH_CHARS:
                     flush()
             flush(final=True)
+            bar.phase("done")
         finally:
             reader.close()
-            if bar is not None:
-                bar.close()
+            bar.close()
         report.seconds = time.perf_counter() - t0
         report.check()
         return report
@@ -652,14 +667,40 @@ def _term_counts(reader: Any, fieldname: str) -> dict[str, int]:
     return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _progress(progress: bool | None) -> Any:
-    if progress is None:
-        progress = sys.stderr.isatty()
-    if not progress:
-        return None
-    from tqdm import tqdm
+class _Progress:
+    """What an ingest is doing, on standard error (when ``enabled``; ``None``: when it is a
+    terminal): one bar counts the records read, the other the articles indexed, with the
+    writer's phase (``batch 2: indexing``, ``batch 2: committing``, ``merging segments``),
+    so the long commits show as such instead of a bar that stopped."""
 
-    return tqdm(unit=" articles", file=sys.stderr, mininterval=0.5)
+    def __init__(self, enabled: bool | None) -> None:
+        if enabled is None:
+            enabled = sys.stderr.isatty()
+        self._read: Any = None
+        self._indexed: Any = None
+        if enabled:
+            from tqdm import tqdm
+
+            common: dict[str, Any] = {"file": sys.stderr, "mininterval": 0.5, "dynamic_ncols": True}
+            self._read = tqdm(desc="read", unit=" records", position=0, **common)
+            self._indexed = tqdm(desc="indexed", unit=" articles", position=1, **common)
+
+    def record_read(self) -> None:
+        if self._read is not None:
+            self._read.update()
+
+    def set_indexed(self, n: int) -> None:
+        if self._indexed is not None and n > self._indexed.n:
+            self._indexed.update(n - self._indexed.n)
+
+    def phase(self, text: str) -> None:
+        if self._indexed is not None:
+            self._indexed.set_postfix_str(text)  # redrawn at once, whatever mininterval says
+
+    def close(self) -> None:
+        for b in (self._read, self._indexed):
+            if b is not None:
+                b.close()
 
 
 def _check_paths(sources: Any) -> None:
