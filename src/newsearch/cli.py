@@ -39,8 +39,10 @@ def _print_report(report: IngestReport, limit: int = 20) -> None:
 def _cmd_index(args: argparse.Namespace) -> int:
     from .errors import IngestAborted
     from .index import MANIFEST, NewsIndex
+    from .ingest import check_files
 
     path = Path(args.index_dir)
+    check_files(args.files)  # a missing or unreadable file fails before an index is made
     if (path / MANIFEST).exists() and not args.overwrite:
         ix = NewsIndex.open(path, lock_timeout=args.lock_timeout)
         wanted = args.analyzer

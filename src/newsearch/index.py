@@ -44,7 +44,16 @@ from .errors import (
     IndexNotFoundError,
     IngestAborted,
 )
-from .ingest import IngestReport, Record, Rejection, Source, parse_record, read_records, record_id
+from .ingest import (
+    IngestReport,
+    Record,
+    Rejection,
+    Source,
+    check_files,
+    parse_record,
+    read_records,
+    record_id,
+)
 from .schema import (
     DEFAULT_EXACT_FIELDS,
     SCHEMA_VERSION,
@@ -493,7 +502,7 @@ class NewsIndex:
         """
         if batch_size < 1 or (workers is not None and workers < 1):
             raise ConfigError("batch_size and workers must be at least 1")
-        _check_paths(sources)
+        check_files(sources)
         self.commit()
         report = IngestReport()
         t0 = time.perf_counter()
@@ -701,14 +710,6 @@ class _Progress:
         for b in (self._read, self._indexed):
             if b is not None:
                 b.close()
-
-
-def _check_paths(sources: Any) -> None:
-    items = [sources] if isinstance(sources, (str, os.PathLike)) else sources
-    if isinstance(items, (list, tuple)):
-        for s in items:
-            if isinstance(s, (str, os.PathLike)) and s != "-" and not Path(s).is_file():
-                raise FileNotFoundError(f"no such file: {s}")
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:

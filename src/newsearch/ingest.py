@@ -22,7 +22,7 @@ import orjson
 from .article import MAX_FIELD_CHARS, Article
 from .errors import ArticleError
 
-__all__ = ["IngestReport", "Record", "Rejection", "parse_record", "read_records"]
+__all__ = ["IngestReport", "Record", "Rejection", "check_files", "parse_record", "read_records"]
 
 Source = str | os.PathLike[str] | Mapping[str, Any] | Article | bytes
 
@@ -94,6 +94,29 @@ def _lines(name: str, stream: IO[bytes]) -> Iterator[Record]:
     for lineno, raw in enumerate(stream, 1):
         if raw.strip():
             yield Record(name, lineno, raw)
+
+
+def check_files(sources: Source | Iterable[Source]) -> None:
+    """Fail, before anything is read or indexed, if a path among ``sources`` is not a readable
+    file: ``FileNotFoundError``, ``IsADirectoryError`` or ``PermissionError`` naming it.
+    ``"-"``, objects and lines pass; so does a generator of sources, which checking would
+    consume."""
+    items = [sources] if isinstance(sources, (str, os.PathLike)) else sources
+    if not isinstance(items, (list, tuple)):
+        return
+    for src in items:
+        if not isinstance(src, (str, os.PathLike)) or src == "-":
+            continue
+        path = Path(src)
+        if not path.exists():
+            raise FileNotFoundError(f"no such file: {path}")
+        if not path.is_file():
+            raise IsADirectoryError(f"not a file: {path}")
+        try:
+            with path.open("rb"):
+                pass
+        except OSError as e:
+            raise type(e)(f"cannot read {path}: {e.strerror or e}") from None
 
 
 def read_records(sources: Source | Iterable[Source]) -> Iterator[Record]:
