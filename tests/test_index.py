@@ -272,6 +272,37 @@ def test_cli_index_refuses_an_unreadable_file(
     assert not (tmp_path / "ix").exists()
 
 
+def test_cli_index_refuses_options_the_index_was_not_built_with(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from newsearch.cli import main
+
+    ix_dir, src = str(tmp_path / "ix"), tmp_path / "a.jsonl"
+    src.write_bytes(
+        b"".join(orjson.dumps({"id": f"a{i}", "title": "عنوان"}) + b"\n" for i in range(3))
+    )
+    assert main(["index", ix_dir, str(src), "--quiet"]) == 0  # cleaner none, exact fields title
+    capsys.readouterr()
+    assert main(["index", ix_dir, str(src), "--quiet", "--cleaner", "scraped"]) == 2
+    err = capsys.readouterr().err
+    assert "was built with cleaner 'none', not 'scraped'; add --overwrite" in err
+    assert main(["index", ix_dir, str(src), "--quiet", "--exact-fields", "title,body"]) == 2
+    assert "was built with exact fields 'title', not 'title,body'" in capsys.readouterr().err
+    # the same values as the index's, given or not, are fine
+    assert main(["index", ix_dir, str(src), "--quiet", "--cleaner", "none"]) == 0
+    assert main(["index", ix_dir, str(src), "--quiet", "--exact-fields", "title"]) == 0
+    rebuilt = ["--cleaner", "scraped", "--exact-fields", "title,body", "--overwrite"]
+    assert main(["index", ix_dir, str(src), "--quiet", *rebuilt]) == 0
+    manifest = NewsIndex.open(ix_dir).manifest
+    assert manifest["cleaner"] == "scraped" and manifest["exact_fields"] == ["title", "body"]
+    assert main(["index", ix_dir, str(src), "--quiet"]) == 0  # defaults do not count as given
+    assert main(["index", ix_dir, str(src), "--quiet", "--exact-fields", "body,title"]) == 0
+    capsys.readouterr()
+    assert main(["index", ix_dir, str(src), "--quiet", "--cleaner", "none"]) == 2
+    assert "was built with cleaner 'scraped', not 'none'" in capsys.readouterr().err
+    assert len(NewsIndex.open(ix_dir)) == 3
+
+
 def test_small_segment_merge_has_bounded_work(tmp_path: Path) -> None:
     from newsearch.index import SmallSegmentMerge
 
