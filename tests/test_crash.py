@@ -126,7 +126,7 @@ def test_sigkill_of_the_parent_mid_batch_kills_its_workers_and_frees_the_lock(
 def test_a_worker_killed_mid_batch_fails_the_batch_instead_of_losing_its_articles(
     tmp_path: Path,
 ) -> None:
-    from newsearch.mpwriter import WorkerFailedError
+    from newsearch.errors import WorkerFailedError
 
     recs = records(5)[: 268 + BATCH]
     ix = NewsIndex.create(tmp_path / "ix")

@@ -15,6 +15,7 @@ __all__ = [
     "IngestAborted",
     "NewsearchError",
     "UnknownComponentError",
+    "WorkerFailedError",
 ]
 
 
@@ -72,6 +73,11 @@ class IndexMismatchError(NewsearchError):
 
 class IndexLockedError(NewsearchError):
     """Another writer holds the index lock and did not release it within the wait."""
+
+
+class WorkerFailedError(NewsearchError):
+    """An indexing process died before finishing its part of a batch; the batch was not
+    committed (the index stays at its last commit) and the lock was released."""
 
 
 class IngestAborted(NewsearchError):

@@ -13,7 +13,9 @@ analysis version differs from the running library's, so results never change sil
 Writes go through one Whoosh writer that is opened on the first change and committed by
 :meth:`commit` (or per batch by :meth:`ingest`). Readers see the last commit. A crash loses at
 most the uncommitted batch: Whoosh writes new segments first and switches the table of
-contents last, and its lock is an ``fcntl`` lock that dies with the process.
+contents last, and its lock is an ``fcntl`` lock that dies with the process. Batches of
+:meth:`NewsIndex.ingest` may be indexed by worker processes
+(:class:`~newsearch.mpwriter.SafeMpWriter`), which hold no lock and die with their parent.
 """
 
 from __future__ import annotations

@@ -39,19 +39,14 @@ from typing import Any
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 
-from .errors import NewsearchError
+from .errors import WorkerFailedError
 
-__all__ = ["SafeMpWriter", "WorkerFailedError"]
+__all__ = ["SafeMpWriter"]
 
 #: How often a worker's watchdog checks that its parent is alive, and how often the parent
 #: checks on its workers (and calls ``on_wait``) while it waits for them.
 POLL_SECONDS = 0.25
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-
-
-class WorkerFailedError(NewsearchError):
-    """An indexing process died before finishing its part of a batch; the batch was not
-    committed (the index stays at its last commit) and the lock was released."""
 
 
 def _parent_alive(parent_pid: int, forked: bool) -> bool:
