@@ -162,3 +162,33 @@ def test_a_worker_killed_mid_batch_fails_the_batch_instead_of_losing_its_article
     assert again.upsert(recs[-1]) == "added"
     again.commit()
     assert len(again) == 269
+
+
+def test_an_interrupt_mid_batch_stops_the_workers_and_releases_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsearch.mpwriter import SafeMpWriter
+
+    recs = records(4)[:BATCH]
+    ix = NewsIndex.create(tmp_path / "ix")
+    before = children(os.getpid())
+    add = SafeMpWriter.add_document
+    added: list[str] = []
+
+    def interrupted(self: SafeMpWriter, **fields: Any) -> None:
+        if len(added) == BATCH // 2:  # both workers have job files by now
+            assert len(self.tasks) == 2 and all(t.is_alive() for t in self.tasks)
+            raise KeyboardInterrupt  # Ctrl-C
+        add(self, **fields)
+        added.append(fields["id"])
+
+    monkeypatch.setattr(SafeMpWriter, "add_document", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        ix.ingest(recs, batch_size=BATCH, progress=False)
+    assert children(os.getpid()) - before == set()  # no worker left behind
+    assert len(ix) == 0
+    monkeypatch.setattr(SafeMpWriter, "add_document", add)
+    again = NewsIndex.open(tmp_path / "ix", lock_timeout=0.5)  # the lock was released
+    assert again.upsert(recs[0]) == "added"
+    again.commit()
+    assert len(again) == 1

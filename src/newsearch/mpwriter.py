@@ -63,6 +63,11 @@ def _parent_alive(parent_pid: int, forked: bool) -> bool:
 
 def _die_with_parent(parent_pid: int, forked: bool) -> None:
     """In a worker: make sure the process ends soon after ``parent_pid`` does."""
+    if sys.platform == "win32":
+        return  # os.kill(pid, 0) would terminate the parent there; no fork, no inherited lock
+    # Linux sends the signal when the *thread* that forked the worker ends: the ingest forks
+    # its workers and commits (joins them) in one call on one thread, so that thread outlives
+    # them; the watchdog covers other systems and the instant before prctl takes effect.
     if forked and sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)
@@ -190,22 +195,23 @@ class SafeMpWriter(MpWriter):
         for _ in self.tasks:
             self._put(None)
         finalsegments = self._merge_segments(mergetype, optimize, merge)
-        while any(t.is_alive() for t in self.tasks):
-            for t in self.tasks:
-                t.join(POLL_SECONDS / len(self.tasks))
-            self._check_workers()
-            self._wait()
-        self._check_workers()
-        results = []
-        for _ in self.tasks:
+        # Each worker's result (its segment) is read as it comes, before joining the worker
+        # (a process does not exit before what it put on a queue is read).
+        results: list[Any] = []
+        while len(results) < len(self.tasks):
             try:
-                results.append(self.resultqueue.get(timeout=5))
+                results.append(self.resultqueue.get(timeout=POLL_SECONDS))
             except queue.Empty:
-                self.cancel()
-                raise WorkerFailedError(
-                    f"an indexing process ended without its result ({len(results)} of "
-                    f"{len(self.tasks)} received); the batch was not committed"
-                ) from None
+                self._check_workers()
+                if not any(t.is_alive() for t in self.tasks) and self.resultqueue.empty():
+                    self.cancel()
+                    raise WorkerFailedError(
+                        f"indexing processes ended without their results ({len(results)} of "
+                        f"{len(self.tasks)} received); the batch was not committed"
+                    ) from None
+                self._wait()
+        for t in self.tasks:
+            t.join()
         if self.multisegment:
             finalsegments += [s for _, _, s in results]
             if self._added:
