@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -47,6 +46,7 @@ from .errors import (
     IngestAborted,
 )
 from .ingest import (
+    IngestProgress,
     IngestReport,
     Record,
     Rejection,
@@ -511,7 +511,7 @@ class NewsIndex:
         seen: dict[str, tuple[str, int]] = {}
         from .mpwriter import SafeMpWriter
 
-        bar = _Progress(progress)
+        bar = IngestProgress(progress)
         # Changed records wait here until the batch is full, then go to one writer whose
         # process count fits the batch, and are committed together.
         batch: list[tuple[bool, dict[str, Any]]] = []
@@ -676,42 +676,6 @@ def _term_counts(reader: Any, fieldname: str) -> dict[str, int]:
         if n:
             out[text] = n
     return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-class _Progress:
-    """What an ingest is doing, on standard error (when ``enabled``; ``None``: when it is a
-    terminal): one bar counts the records read, the other the articles indexed, with the
-    writer's phase (``batch 2: indexing``, ``batch 2: committing``, ``merging segments``),
-    so the long commits show as such instead of a bar that stopped."""
-
-    def __init__(self, enabled: bool | None) -> None:
-        if enabled is None:
-            enabled = sys.stderr.isatty()
-        self._read: Any = None
-        self._indexed: Any = None
-        if enabled:
-            from tqdm import tqdm
-
-            common: dict[str, Any] = {"file": sys.stderr, "mininterval": 0.5, "dynamic_ncols": True}
-            self._read = tqdm(desc="read", unit=" records", position=0, **common)
-            self._indexed = tqdm(desc="indexed", unit=" articles", position=1, **common)
-
-    def record_read(self) -> None:
-        if self._read is not None:
-            self._read.update()
-
-    def set_indexed(self, n: int) -> None:
-        if self._indexed is not None and n > self._indexed.n:
-            self._indexed.update(n - self._indexed.n)
-
-    def phase(self, text: str) -> None:
-        if self._indexed is not None:
-            self._indexed.set_postfix_str(text)  # redrawn at once, whatever mininterval says
-
-    def close(self) -> None:
-        for b in (self._read, self._indexed):
-            if b is not None:
-                b.close()
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
