@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -234,6 +235,72 @@ def test_cli_index_and_info(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     # naming another analyzer for an existing index is refused, --overwrite rebuilds
     assert main(["index", str(tmp_path / "ix"), str(FIXTURE), "--analyzer", "snowball"]) == 2
     assert main(["info", str(tmp_path / "missing")]) == 2
+
+
+def test_cli_index_checks_every_file_before_creating_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from newsearch.cli import main
+
+    ix_dir = tmp_path / "ix"
+    missing = tmp_path / "missing.jsonl"
+    assert main(["index", str(ix_dir), str(FIXTURE), str(missing), "--quiet"]) == 2
+    assert f"no such file: {missing}" in capsys.readouterr().err
+    assert not ix_dir.exists()  # no empty index left behind
+    assert main(["index", str(ix_dir), str(tmp_path), "--quiet"]) == 2
+    assert f"not a file: {tmp_path}" in capsys.readouterr().err
+    assert not ix_dir.exists()
+    # --overwrite does not wipe an index for a command that cannot run
+    src = tmp_path / "one.jsonl"
+    src.write_bytes(orjson.dumps({"id": "a", "title": "عنوان"}) + b"\n")
+    assert main(["index", str(ix_dir), str(src), "--quiet"]) == 0
+    assert main(["index", str(ix_dir), str(missing), "--overwrite", "--quiet"]) == 2
+    assert len(NewsIndex.open(ix_dir)) == 1
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_cli_index_refuses_an_unreadable_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from newsearch.cli import main
+
+    src = tmp_path / "secret.jsonl"
+    src.write_bytes(FIXTURE.read_bytes())
+    src.chmod(0)
+    assert main(["index", str(tmp_path / "ix"), str(src), "--quiet"]) == 2
+    assert f"cannot read {src}" in capsys.readouterr().err
+    assert not (tmp_path / "ix").exists()
+
+
+def test_cli_index_refuses_options_the_index_was_not_built_with(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from newsearch.cli import main
+
+    ix_dir, src = str(tmp_path / "ix"), tmp_path / "a.jsonl"
+    src.write_bytes(
+        b"".join(orjson.dumps({"id": f"a{i}", "title": "عنوان"}) + b"\n" for i in range(3))
+    )
+    assert main(["index", ix_dir, str(src), "--quiet"]) == 0  # cleaner none, exact fields title
+    capsys.readouterr()
+    assert main(["index", ix_dir, str(src), "--quiet", "--cleaner", "scraped"]) == 2
+    err = capsys.readouterr().err
+    assert "was built with cleaner 'none', not 'scraped'; add --overwrite" in err
+    assert main(["index", ix_dir, str(src), "--quiet", "--exact-fields", "title,body"]) == 2
+    assert "was built with exact fields 'title', not 'title,body'" in capsys.readouterr().err
+    # the same values as the index's, given or not, are fine
+    assert main(["index", ix_dir, str(src), "--quiet", "--cleaner", "none"]) == 0
+    assert main(["index", ix_dir, str(src), "--quiet", "--exact-fields", "title"]) == 0
+    rebuilt = ["--cleaner", "scraped", "--exact-fields", "title,body", "--overwrite"]
+    assert main(["index", ix_dir, str(src), "--quiet", *rebuilt]) == 0
+    manifest = NewsIndex.open(ix_dir).manifest
+    assert manifest["cleaner"] == "scraped" and manifest["exact_fields"] == ["title", "body"]
+    assert main(["index", ix_dir, str(src), "--quiet"]) == 0  # defaults do not count as given
+    assert main(["index", ix_dir, str(src), "--quiet", "--exact-fields", "body,title"]) == 0
+    capsys.readouterr()
+    assert main(["index", ix_dir, str(src), "--quiet", "--cleaner", "none"]) == 2
+    assert "was built with cleaner 'scraped', not 'none'" in capsys.readouterr().err
+    assert len(NewsIndex.open(ix_dir)) == 3
 
 
 def test_small_segment_merge_has_bounded_work(tmp_path: Path) -> None:

@@ -186,11 +186,15 @@ def test_sigkill_mid_ingest_leaves_the_last_commit(tmp_path: Path) -> None:
         assert r.doc_count() == 200
 
 
-def test_parallel_ingest_adds_updates_and_counts(tmp_path: Path) -> None:
+def test_parallel_ingest_adds_updates_and_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     recs = [{"id": f"p{i}", "title": f"خبر {i}", "body": "نص الخبر " * 20} for i in range(1200)]
     ix = NewsIndex.create(tmp_path / "ix")
-    report = ix.ingest(recs, workers=2)
+    report = ix.ingest(recs, workers=2, progress=True)
     assert report.added == 1200 and report.commits == 1 and len(ix) == 1200
+    err = capsys.readouterr().err  # the workers' count reaches the progress bar
+    assert "indexed: 1200 articles" in err and "batch 1: merging and committing" in err
     recs[5] = {**recs[5], "body": "نص معدل"}
     again = ix.ingest(recs, workers=2)  # one update through the multiprocess writer
     assert (again.updated, again.unchanged, again.added) == (1, 1199, 0)
@@ -214,3 +218,37 @@ def test_auto_workers_fits_the_machine() -> None:
     from newsearch.index import auto_workers
 
     assert auto_workers() == min(2, os.cpu_count() or 1)
+
+
+@pytest.mark.parametrize("workers", [None, 2])
+def test_in_memory_index_takes_big_batches_in_one_process(workers: int | None) -> None:
+    # Worker processes cannot write into a RAM index: this failed with
+    # NameError: MAIN_....seg once a batch reached PARALLEL_MIN_BATCH (1,000) records.
+    ix = NewsIndex.in_memory()
+    report = ix.ingest([good(i) for i in range(1072)], workers=workers, progress=False)
+    assert report.added == 1072 and report.commits == 1 and len(ix) == 1072
+    assert ix.get("g1071") is not None
+
+
+def test_progress_shows_articles_indexed_and_the_commit_phases(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ix = NewsIndex.in_memory()
+    lines = [good(i) for i in range(250)] + [b"{oops"]
+    report = ix.ingest(lines, batch_size=100, progress=True)
+    assert report.commits == 3
+    err = capsys.readouterr().err
+    # Two bars: records read, and articles indexed with what the writer is doing, so the
+    # bar does not just stop while a batch is indexed and committed.
+    assert "read: 251 records" in err and "indexed: 250 articles" in err
+    phases = [
+        "batch 1: indexing",
+        "batch 1: committing",
+        "batch 2: indexing",
+        "batch 3: merging and committing",
+        "done",
+    ]
+    positions = [err.find(p) for p in phases]
+    assert -1 not in positions and positions == sorted(positions), (positions, err)
+    assert ix.ingest([good(1)], progress=False).unchanged == 1
+    assert capsys.readouterr().err == ""  # progress=False draws nothing

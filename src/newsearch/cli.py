@@ -39,24 +39,38 @@ def _print_report(report: IngestReport, limit: int = 20) -> None:
 def _cmd_index(args: argparse.Namespace) -> int:
     from .errors import IngestAborted
     from .index import MANIFEST, NewsIndex
+    from .ingest import check_files
+    from .schema import DEFAULT_EXACT_FIELDS
 
     path = Path(args.index_dir)
+    check_files(args.files)  # a missing or unreadable file fails before an index is made
+    exact_fields = None
+    if args.exact_fields is not None:
+        exact_fields = tuple(f.strip() for f in args.exact_fields.split(",") if f.strip())
     if (path / MANIFEST).exists() and not args.overwrite:
         ix = NewsIndex.open(path, lock_timeout=args.lock_timeout)
-        wanted = args.analyzer
-        if wanted is not None and ix.manifest["analyzer"]["name"] != wanted:
+        # An option the user gave that the index was not built with is refused, not ignored.
+        built, wrong = ix.manifest, []
+        if args.analyzer is not None and args.analyzer != built["analyzer"]["name"]:
+            wrong.append(f"analyzer {built['analyzer']['name']!r}, not {args.analyzer!r}")
+        if args.cleaner is not None and args.cleaner != built.get("cleaner", "none"):
+            wrong.append(f"cleaner {built.get('cleaner', 'none')!r}, not {args.cleaner!r}")
+        if exact_fields is not None and set(exact_fields) != set(ix.exact_fields):
+            theirs, wanted = ",".join(ix.exact_fields), ",".join(exact_fields)
+            wrong.append(f"exact fields {theirs!r}, not {wanted!r}")
+        for what in wrong:
             print(
-                f"newsearch: error: {path} was built with analyzer "
-                f"{ix.manifest['analyzer']['name']!r}, not {wanted!r}; add --overwrite to rebuild",
+                f"newsearch: error: {path} was built with {what}; add --overwrite to rebuild",
                 file=sys.stderr,
             )
+        if wrong:
             return 2
     else:
         ix = NewsIndex.create(
             path,
             analyzer=args.analyzer or "light",
-            cleaner=args.cleaner,
-            exact_fields=tuple(f for f in args.exact_fields.split(",") if f),
+            cleaner=args.cleaner or "none",
+            exact_fields=DEFAULT_EXACT_FIELDS if exact_fields is None else exact_fields,
             overwrite=args.overwrite,
             lock_timeout=args.lock_timeout,
         )
@@ -373,9 +387,13 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("index_dir")
     i.add_argument("files", nargs="+", help=".jsonl or .jsonl.gz files; - for standard input")
     i.add_argument("--analyzer", default=None, help="registered analyzer (new index: light)")
-    i.add_argument("--cleaner", default="none", help="boilerplate cleaner: none or scraped")
     i.add_argument(
-        "--exact-fields", default="title", help="fields with an unstemmed twin: title or title,body"
+        "--cleaner", default=None, help="boilerplate cleaner: none or scraped (new index: none)"
+    )
+    i.add_argument(
+        "--exact-fields",
+        default=None,
+        help="fields with an unstemmed twin: title or title,body (new index: title)",
     )
     i.add_argument(
         "--workers",
@@ -387,7 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--strict", action="store_true", help="stop at the first bad record")
     i.add_argument("--overwrite", action="store_true", help="replace an existing index")
     i.add_argument("--lock-timeout", type=float, default=10.0, help="seconds to wait for a lock")
-    i.add_argument("--quiet", action="store_true", help="no progress bar")
+    i.add_argument("--quiet", action="store_true", help="no progress bars")
     i.set_defaults(func=_cmd_index)
 
     f = sub.add_parser("info", help="what an index holds and how it was built")

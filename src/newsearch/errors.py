@@ -16,6 +16,7 @@ __all__ = [
     "NewsearchError",
     "OptionError",
     "UnknownComponentError",
+    "WorkerFailedError",
 ]
 
 
@@ -83,6 +84,11 @@ class IndexMismatchError(NewsearchError):
 
 class IndexLockedError(NewsearchError):
     """Another writer holds the index lock and did not release it within the wait."""
+
+
+class WorkerFailedError(NewsearchError):
+    """An indexing process died before finishing its part of a batch; the batch was not
+    committed (the index stays at its last commit) and the lock was released."""
 
 
 class IngestAborted(NewsearchError):

@@ -13,14 +13,15 @@ analysis version differs from the running library's, so results never change sil
 Writes go through one Whoosh writer that is opened on the first change and committed by
 :meth:`commit` (or per batch by :meth:`ingest`). Readers see the last commit. A crash loses at
 most the uncommitted batch: Whoosh writes new segments first and switches the table of
-contents last, and its lock is an ``fcntl`` lock that dies with the process.
+contents last, and its lock is an ``fcntl`` lock that dies with the process. Batches of
+:meth:`NewsIndex.ingest` may be indexed by worker processes
+(:class:`~newsearch.mpwriter.SafeMpWriter`), which hold no lock and die with their parent.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -45,7 +46,17 @@ from .errors import (
     IndexNotFoundError,
     IngestAborted,
 )
-from .ingest import IngestReport, Record, Rejection, Source, parse_record, read_records, record_id
+from .ingest import (
+    IngestProgress,
+    IngestReport,
+    Record,
+    Rejection,
+    Source,
+    check_files,
+    parse_record,
+    read_records,
+    record_id,
+)
 from .schema import (
     DEFAULT_EXACT_FIELDS,
     SCHEMA_VERSION,
@@ -370,12 +381,21 @@ class NewsIndex:
     def _open_writer(self, workers: int = 1) -> Any:
         if self._writer is None:
             from whoosh.index import LockError
+            from whoosh.writing import SegmentWriter
+
+            from .mpwriter import SafeMpWriter
 
             kwargs: dict[str, Any] = {"timeout": self.lock_timeout, "delay": 0.05}
-            if workers > 1:
-                kwargs.update(procs=workers, multisegment=True)
+            # An index in RAM cannot be shared with worker processes (they would write their
+            # segments into their own copy of it), so it always takes one process.
+            parallel = workers > 1 and self.path is not None
             try:
-                self._writer = self._ix.writer(**kwargs)
+                if parallel:
+                    self._writer = SafeMpWriter(
+                        self._ix, procs=workers, multisegment=True, **kwargs
+                    )
+                else:
+                    self._writer = SegmentWriter(self._ix, **kwargs)
             except LockError:
                 raise IndexLockedError(
                     f"another writer holds the lock of {self.path or 'this index'}; "
@@ -499,41 +519,63 @@ class NewsIndex:
         the first bad record, drop the open batch and raise :class:`IngestAborted`.
         ``workers``: indexing processes per batch (Whoosh's multiprocess writer when > 1);
         default :func:`auto_workers` for batches of at least ``PARALLEL_MIN_BATCH`` records, one
-        process for smaller ones. ``progress``: a progress bar on standard error (default: when
-        it is a terminal). ``merge_policy``: how the last commit merges segments (default
-        Whoosh's; see :class:`SmallSegmentMerge` for small, frequent ingests).
+        process for smaller ones; an in-memory index always takes one process. ``progress``:
+        progress bars on standard error (default: when it is a terminal) of the records read
+        and of the articles indexed, with the phase (indexing, committing, merging).
+        ``merge_policy``: how the last commit merges segments (default Whoosh's; see
+        :class:`SmallSegmentMerge` for small, frequent ingests).
         """
         if batch_size < 1 or (workers is not None and workers < 1):
             raise ConfigError("batch_size and workers must be at least 1")
-        _check_paths(sources)
+        check_files(sources)
         self.commit()
         report = IngestReport()
         t0 = time.perf_counter()
         seen: dict[str, tuple[str, int]] = {}
-        bar = _progress(progress)
+        from .mpwriter import SafeMpWriter
+
+        bar = IngestProgress(progress)
         # Changed records wait here until the batch is full, then go to one writer whose
         # process count fits the batch, and are committed together.
         batch: list[tuple[bool, dict[str, Any]]] = []
         batch_chars = 0
+        indexed = 0  # articles committed by earlier batches, for the progress bar
 
         def flush(final: bool = False) -> None:
-            nonlocal batch_chars
-            if not batch:
-                if final and report.commits:
-                    self._open_writer()  # nothing left to add: just merge what batches left
-                    self.commit(merge_policy=merge_policy)
-                return
-            procs = workers or (auto_workers() if len(batch) >= PARALLEL_MIN_BATCH else 1)
-            w = self._open_writer(procs)
-            for is_update, doc in batch:
-                if is_update:
-                    w.delete_by_term("id", doc["id"])
-                w.add_document(**doc)
+            nonlocal batch_chars, indexed
+            number = report.commits + 1
+            try:
+                if not batch:
+                    if final and report.commits:
+                        bar.phase("merging segments")
+                        self._open_writer()  # nothing left to add: just merge what batches left
+                        self.commit(merge_policy=merge_policy)
+                    return
+                bar.phase(f"batch {number}: indexing")
+                procs = workers or (auto_workers() if len(batch) >= PARALLEL_MIN_BATCH else 1)
+                w = self._open_writer(procs)
+                parallel = isinstance(w, SafeMpWriter)
+                if parallel:  # the workers do the indexing and count it
+                    w.on_wait = lambda: bar.set_indexed(indexed + w.indexed)
+                for n, (is_update, doc) in enumerate(batch, 1):
+                    if is_update:
+                        w.delete_by_term("id", doc["id"])
+                    w.add_document(**doc)
+                    bar.set_indexed(indexed + (w.indexed if parallel else n))
+                # Merging segments is left to the last commit of the ingest: merging after
+                # every batch rewrote the growing index again and again (measured in
+                # docs/benchmarks.md).
+                bar.phase(
+                    f"batch {number}: " + ("merging and committing" if final else "committing")
+                )
+                self.commit(merge=final, merge_policy=merge_policy)
+            except BaseException:
+                self.cancel()  # release the lock (and stop the workers) before going up
+                raise
+            indexed += len(batch)
+            bar.set_indexed(indexed)
             batch.clear()
             batch_chars = 0
-            # Merging segments is left to the last commit of the ingest: merging after every
-            # batch rewrote the growing index again and again (measured in docs/benchmarks.md).
-            self.commit(merge=final, merge_policy=merge_policy)
             report.commits += 1
 
         reader = self._ix.reader()
@@ -541,8 +583,7 @@ class NewsIndex:
             hashes = _hash_column(reader)
             for rec in read_records(sources):
                 report.read += 1
-                if bar is not None:
-                    bar.update()
+                bar.record_read()
                 try:
                     article = self._prepare(parse_record(rec, max_field_chars))
                     first = seen.get(article.id)
@@ -589,10 +630,10 @@ class NewsIndex:
                 if len(batch) >= batch_size or batch_chars >= MAX_BATCH_CHARS:
                     flush()
             flush(final=True)
+            bar.phase("done")
         finally:
             reader.close()
-            if bar is not None:
-                bar.close()
+            bar.close()
         report.seconds = time.perf_counter() - t0
         report.check()
         return report
@@ -658,24 +699,6 @@ def _term_counts(reader: Any, fieldname: str) -> dict[str, int]:
         if n:
             out[text] = n
     return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-def _progress(progress: bool | None) -> Any:
-    if progress is None:
-        progress = sys.stderr.isatty()
-    if not progress:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(unit=" articles", file=sys.stderr, mininterval=0.5)
-
-
-def _check_paths(sources: Any) -> None:
-    items = [sources] if isinstance(sources, (str, os.PathLike)) else sources
-    if isinstance(items, (list, tuple)):
-        for s in items:
-            if isinstance(s, (str, os.PathLike)) and s != "-" and not Path(s).is_file():
-                raise FileNotFoundError(f"no such file: {s}")
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:

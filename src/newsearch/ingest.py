@@ -1,5 +1,5 @@
-"""Reading articles from JSON Lines (plain, gzip, standard input or any iterable), and the
-report of what an ingest did.
+"""Reading articles from JSON Lines (plain, gzip, standard input or any iterable), the report
+of what an ingest did, and the progress bars that show it doing it.
 
 Every non-blank line is one record. A record that cannot become an :class:`Article` is a
 :class:`Rejection` with its file, line number and reason; the other records go on. The report
@@ -22,7 +22,15 @@ import orjson
 from .article import MAX_FIELD_CHARS, Article
 from .errors import ArticleError
 
-__all__ = ["IngestReport", "Record", "Rejection", "parse_record", "read_records"]
+__all__ = [
+    "IngestProgress",
+    "IngestReport",
+    "Record",
+    "Rejection",
+    "check_files",
+    "parse_record",
+    "read_records",
+]
 
 Source = str | os.PathLike[str] | Mapping[str, Any] | Article | bytes
 
@@ -84,6 +92,43 @@ class IngestReport:
         )
 
 
+class IngestProgress:
+    """What an ingest is doing, on standard error (when ``enabled``; ``None``: when it is a
+    terminal): one bar counts the records read, the other the articles indexed, with the
+    writer's phase (``batch 2: indexing``, ``batch 2: committing``, ``merging segments``),
+    so the long commits show as such instead of a bar that stopped. Disabled, every method
+    does nothing."""
+
+    def __init__(self, enabled: bool | None) -> None:
+        if enabled is None:
+            enabled = sys.stderr.isatty()
+        self._read: Any = None
+        self._indexed: Any = None
+        if enabled:
+            from tqdm import tqdm
+
+            common: dict[str, Any] = {"file": sys.stderr, "mininterval": 0.5, "dynamic_ncols": True}
+            self._read = tqdm(desc="read", unit=" records", position=0, **common)
+            self._indexed = tqdm(desc="indexed", unit=" articles", position=1, **common)
+
+    def record_read(self) -> None:
+        if self._read is not None:
+            self._read.update()
+
+    def set_indexed(self, n: int) -> None:
+        if self._indexed is not None and n > self._indexed.n:
+            self._indexed.update(n - self._indexed.n)
+
+    def phase(self, text: str) -> None:
+        if self._indexed is not None:
+            self._indexed.set_postfix_str(text)  # redrawn at once, whatever mininterval says
+
+    def close(self) -> None:
+        for b in (self._read, self._indexed):
+            if b is not None:
+                b.close()
+
+
 def _open(path: Path) -> IO[bytes]:
     if path.suffix == ".gz":
         return gzip.open(path, "rb")  # type: ignore[return-value]
@@ -94,6 +139,29 @@ def _lines(name: str, stream: IO[bytes]) -> Iterator[Record]:
     for lineno, raw in enumerate(stream, 1):
         if raw.strip():
             yield Record(name, lineno, raw)
+
+
+def check_files(sources: Source | Iterable[Source]) -> None:
+    """Fail, before anything is read or indexed, if a path among ``sources`` is not a readable
+    file: ``FileNotFoundError``, ``IsADirectoryError`` or ``PermissionError`` naming it.
+    ``"-"``, objects and lines pass; so does a generator of sources, which checking would
+    consume."""
+    items = [sources] if isinstance(sources, (str, os.PathLike)) else sources
+    if not isinstance(items, (list, tuple)):
+        return
+    for src in items:
+        if not isinstance(src, (str, os.PathLike)) or src == "-":
+            continue
+        path = Path(src)
+        if not path.exists():
+            raise FileNotFoundError(f"no such file: {path}")
+        if not path.is_file():
+            raise IsADirectoryError(f"not a file: {path}")
+        try:
+            with path.open("rb"):
+                pass
+        except OSError as e:
+            raise type(e)(f"cannot read {path}: {e.strerror or e}") from None
 
 
 def read_records(sources: Source | Iterable[Source]) -> Iterator[Record]:
