@@ -25,19 +25,15 @@ import shutil
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
-from . import __version__
-from .analysis import ANALYSIS_VERSION, AnalyzerSpec, build_analyzer
+from .analysis import AnalyzerSpec, build_analyzer
 from .article import MAX_FIELD_CHARS, Article
 from .cache import DEFAULT_CACHE_MB, IndexCache
 from .cleaning import Cleaner, get_cleaner
-from .duplicates import params as duplicate_params
 from .errors import (
     ArticleError,
     ConfigError,
@@ -57,9 +53,18 @@ from .ingest import (
     read_records,
     record_id,
 )
+from .manifest import (
+    MANIFEST,
+    IndexInfo,
+    check_manifest,
+    index_info,
+    make_manifest,
+    rebuild_hint,
+    write_json_atomic,
+)
+from .merging import SmallSegmentMerge
 from .schema import (
     DEFAULT_EXACT_FIELDS,
-    SCHEMA_VERSION,
     article_to_document,
     build_schema,
     content_hash,
@@ -79,8 +84,6 @@ __all__ = [
     "auto_workers",
 ]
 
-MANIFEST = "manifest.json"
-FORMAT = "newsearch-index"
 #: Records per commit in :meth:`NewsIndex.ingest`: a crash loses at most this many.
 DEFAULT_BATCH_SIZE = 5_000
 #: A batch is also committed once its title + body text reaches this many characters, so a
@@ -100,46 +103,6 @@ def auto_workers() -> int:
 UpsertResult = Literal["added", "updated", "unchanged"]
 
 
-@dataclass(frozen=True)
-class SmallSegmentMerge:
-    """A merge policy for frequent small commits (a web backend's upserts), with a bounded
-    cost: it merges the smallest segments, together at most ``max_docs`` documents, once
-    ``min_segments`` of them fit, and never rewrites a bigger segment.
-
-    Whoosh's default policy (``merge=True``) now and then merges *every* segment, i.e.
-    rewrites the whole index inside one commit: measured 215 s at 30k articles, on a commit
-    of 20 (docs/web.md). Segments this policy leaves alone are merged by :meth:`NewsIndex.optimize`
-    or a bulk :meth:`NewsIndex.ingest`, run off-peak.
-    """
-
-    max_docs: int = 200
-    min_segments: int = 4
-
-    def __post_init__(self) -> None:
-        if self.max_docs < 1 or self.min_segments < 2:
-            raise ConfigError("SmallSegmentMerge needs max_docs >= 1 and min_segments >= 2")
-
-    def __call__(self, writer: Any, segments: list[Any]) -> list[Any]:
-        """Whoosh's merge-policy protocol: add the merged segments' readers to ``writer``
-        and return the segments kept as they are."""
-        from whoosh.reading import SegmentReader
-
-        chosen: list[Any] = []
-        total = 0
-        for seg in sorted(segments, key=lambda s: s.doc_count_all()):
-            if total + seg.doc_count_all() > self.max_docs:
-                break
-            chosen.append(seg)
-            total += seg.doc_count_all()
-        if len(chosen) < self.min_segments:
-            return list(segments)
-        for seg in chosen:
-            reader = SegmentReader(writer.storage, writer.schema, seg)
-            writer.add_reader(reader)
-            reader.close()
-        return [s for s in segments if not any(s is c for c in chosen)]
-
-
 def _spec(analyzer: str | AnalyzerSpec | Mapping[str, Any]) -> AnalyzerSpec:
     if isinstance(analyzer, AnalyzerSpec):
         return analyzer
@@ -150,29 +113,6 @@ def _spec(analyzer: str | AnalyzerSpec | Mapping[str, Any]) -> AnalyzerSpec:
     raise ConfigError(
         f"an index analyzer must be a registered name or an AnalyzerSpec, got {analyzer!r}"
     )
-
-
-@dataclass(frozen=True)
-class IndexInfo:
-    """What ``newsearch info`` prints."""
-
-    path: str | None
-    documents: int
-    sources: dict[str, int]
-    categories: dict[str, int]
-    first_published: datetime | None
-    last_published: datetime | None
-    analyzer: dict[str, Any]
-    cleaner: str
-    size_bytes: int
-    segments: int
-    manifest: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = dict(self.__dict__)
-        for k in ("first_published", "last_published"):
-            d[k] = d[k].isoformat() if d[k] else None
-        return d
 
 
 class NewsIndex:
@@ -199,24 +139,6 @@ class NewsIndex:
         self.exact_fields: tuple[str, ...] = tuple(manifest.get("exact_fields", ("title",)))
 
     # --- opening ------------------------------------------------------------------------------
-
-    @staticmethod
-    def _manifest(
-        analyzer: AnalyzerSpec, exact: AnalyzerSpec, cleaner: str, exact_fields: tuple[str, ...]
-    ) -> dict[str, Any]:
-        return {
-            "exact_fields": list(exact_fields),
-            "format": FORMAT,
-            "library_version": __version__,
-            "schema_version": SCHEMA_VERSION,
-            "analysis_version": ANALYSIS_VERSION,
-            "analyzer": analyzer.to_dict(),
-            "exact_analyzer": exact.to_dict(),
-            "cleaner": cleaner,
-            "max_field_chars": MAX_FIELD_CHARS,
-            "duplicates": duplicate_params(),
-            "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        }
 
     @classmethod
     def create(
@@ -260,8 +182,8 @@ class NewsIndex:
             shutil.rmtree(p)
         p.mkdir(parents=True, exist_ok=True)
         ix = whoosh_index.create_in(str(p), schema)
-        manifest = cls._manifest(a, e, cleaner, exact_fields)
-        _write_json_atomic(p / MANIFEST, manifest)
+        manifest = make_manifest(a, e, cleaner, exact_fields)
+        write_json_atomic(p / MANIFEST, manifest)
         return cls(ix, manifest, p, lock_timeout, cache_mb)
 
     @classmethod
@@ -284,9 +206,9 @@ class NewsIndex:
             manifest = orjson.loads(mpath.read_bytes())
         except orjson.JSONDecodeError as e:
             raise IndexMismatchError(
-                f"{mpath} is not valid JSON ({e}); {_rebuild_hint(p)}"
+                f"{mpath} is not valid JSON ({e}); {rebuild_hint(p)}"
             ) from None
-        _check_manifest(manifest, p)
+        check_manifest(manifest, p)
         ix = whoosh_index.open_dir(str(p))
         checks = [("title", "analyzer")]
         checks += [(f"{f}_exact", "exact_analyzer") for f in manifest.get("exact_fields", [])]
@@ -295,7 +217,7 @@ class NewsIndex:
             if name not in ix.schema or ix.schema[name].analyzer != expected:
                 raise IndexMismatchError(
                     f"the {name!r} field of {p} was analyzed differently from what its "
-                    f"manifest says ({manifest[key]}); {_rebuild_hint(p)}"
+                    f"manifest says ({manifest[key]}); {rebuild_hint(p)}"
                 )
         return cls(ix, manifest, p, lock_timeout, cache_mb)
 
@@ -316,7 +238,7 @@ class NewsIndex:
         get_cleaner(cleaner)
         exact_fields = tuple(exact_fields)
         ix = RamStorage().create_index(build_schema(a, e, exact_fields))
-        return cls(ix, cls._manifest(a, e, cleaner, exact_fields), None, 1.0, cache_mb)
+        return cls(ix, make_manifest(a, e, cleaner, exact_fields), None, 1.0, cache_mb)
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -648,34 +570,7 @@ class NewsIndex:
     def info(self) -> IndexInfo:
         """Document count, sources, categories, date span, analysis and size on disk."""
         with self.reader() as r:
-            sources = _term_counts(r, "source")
-            categories = _term_counts(r, "category")
-            first = last = None
-            if r.doc_count():
-                col = r.column_reader("published")
-                dates = [
-                    v
-                    for n, v in enumerate(col)
-                    if isinstance(v, datetime) and v.year > 1 and not r.is_deleted(n)
-                ]
-                if dates:
-                    first = min(dates).replace(tzinfo=UTC)
-                    last = max(dates).replace(tzinfo=UTC)
-            segments = len(r.leaf_readers()) if hasattr(r, "leaf_readers") else 1
-        size = sum(f.stat().st_size for f in self.path.iterdir()) if self.path else 0
-        return IndexInfo(
-            path=str(self.path) if self.path else None,
-            documents=len(self),
-            sources=sources,
-            categories=categories,
-            first_published=first,
-            last_published=last,
-            analyzer=self.manifest["analyzer"],
-            cleaner=self.manifest.get("cleaner", "none"),
-            size_bytes=size,
-            segments=segments,
-            manifest=self.manifest,
-        )
+            return index_info(r, self.manifest, self.path)
 
 
 def _hash_column(reader: Any) -> Any:
@@ -683,54 +578,3 @@ def _hash_column(reader: Any) -> Any:
     if reader.doc_count_all() == 0:
         return None
     return reader.column_reader("hash")
-
-
-def _term_counts(reader: Any, fieldname: str) -> dict[str, int]:
-    from whoosh.reading import TermNotFound
-
-    out = {}
-    try:
-        terms = list(reader.lexicon(fieldname))
-    except (TermNotFound, KeyError):
-        return {}
-    for t in terms:
-        text = t.decode("utf-8") if isinstance(t, bytes) else t
-        n = sum(1 for _ in reader.postings(fieldname, text).all_ids())
-        if n:
-            out[text] = n
-    return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
-    os.replace(tmp, path)
-
-
-def _rebuild_hint(path: Path) -> str:
-    return (
-        f"rebuild it from its source files: `newsearch index {path} FILE... --overwrite` "
-        f"(or NewsIndex.create({str(path)!r}, overwrite=True).ingest(files))"
-    )
-
-
-def _check_manifest(m: Any, path: Path) -> None:
-    if not isinstance(m, dict) or m.get("format") != FORMAT:
-        raise IndexMismatchError(f"{path} is not a newsearch index manifest; {_rebuild_hint(path)}")
-    theirs = (m.get("schema_version"), m.get("analysis_version"))
-    ours = (SCHEMA_VERSION, ANALYSIS_VERSION)
-    if theirs != ours:
-        raise IndexMismatchError(
-            f"the index at {path} was built by newsearch {m.get('library_version')} "
-            f"(schema {theirs[0]}, analysis {theirs[1]}); this is newsearch {__version__} "
-            f"(schema {ours[0]}, analysis {ours[1]}), which would search it with different "
-            f"analysis; {_rebuild_hint(path)}"
-        )
-    for key in ("analyzer", "exact_analyzer"):
-        try:
-            build_analyzer(AnalyzerSpec.from_dict(m[key]))
-        except (KeyError, ConfigError) as e:
-            raise IndexMismatchError(
-                f"the index at {path} names analyzer {m.get(key)!r}, which this library cannot "
-                f"build ({e}); {_rebuild_hint(path)}"
-            ) from None
