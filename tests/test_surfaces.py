@@ -255,3 +255,41 @@ def test_index_searcher_is_typed(tmp_path: Path) -> None:
     ix = NewsIndex.in_memory()
     with ix.searcher(RankingOptions(proximity=0)) as s:
         assert isinstance(s, Searcher) and s.options.proximity == 0
+
+
+# --- the documentation -----------------------------------------------------------------------------
+
+
+def options_table(cls: type) -> str:
+    """The Markdown table of ``cls``'s options, as docs/search.md carries it."""
+    rows = ["| option | CLI | HTTP | default | meaning |", "|---|---|---|---|---|"]
+    for opt in options(cls):
+        default = opt.default
+        if isinstance(default, tuple):
+            default = ", ".join(default) or "—"
+        elif default in (None, {}, ""):
+            default = "—"
+        elif isinstance(default, bool):
+            default = str(default).lower()
+        if not opt.cli.startswith("--"):
+            cli = f"`{opt.cli}` (argument)"
+        elif opt.kind == "bool":
+            cli = f"`{opt.cli}` / `--no-{opt.cli[2:]}`"
+        else:
+            cli = f"`{opt.cli}`"
+        rows.append(f"| `{opt.name}` | {cli} | `{opt.http}` | {default} | {opt.help} |")
+    return "\n".join(rows)
+
+
+@pytest.mark.parametrize(
+    ("cls", "doc"),
+    [
+        (SearchRequest, "search.md"),
+        (RankingOptions, "search.md"),
+        (RelatedRequest, "related.md"),
+    ],
+)
+def test_every_option_is_documented(cls: type, doc: str) -> None:
+    text = (Path(__file__).resolve().parent.parent / "docs" / doc).read_text(encoding="utf-8")
+    table = options_table(cls)
+    assert table in text, f"docs/{doc} should carry this table of {cls.__name__}:\n\n{table}"
