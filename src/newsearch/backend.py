@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .cache import IndexCache
-from .schema import stored_published
+from .schema import TEXT_FIELDS, stored_published
 
 __all__ = ["EMPTY_IDS", "EMPTY_TF", "FloatArray", "IndexView", "IntArray", "Segment"]
 
@@ -523,7 +523,7 @@ class IndexView:
         terms = {
             t.decode() if isinstance(t, bytes) else t
             for f, t in query.iter_all_terms()
-            if f in ("title", "body")
+            if f in TEXT_FIELDS
         }
         return scores, terms
 

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from .query import ParsedQuery
 from .request import Filters, RankingOptions
+from .schema import TEXT_FIELDS
 
 __all__ = [
     "PHRASE_BONUS",
@@ -107,13 +108,13 @@ class QueryPlan:
     #: operator "and": a document needs a term of every one of these groups
     required_groups: tuple[tuple[tuple[str, str], ...], ...] = ()
     listing: bool = False
-    fields: tuple[str, ...] = ("title", "body")
+    fields: tuple[str, ...] = TEXT_FIELDS
     weights: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def highlight_terms(self) -> set[str]:
         """The title/body tokens the plan scores (what snippets mark)."""
-        return {t.token for w in self.words for t in w.terms if t.field in ("title", "body")}
+        return {t.token for w in self.words for t in w.terms if t.field in TEXT_FIELDS}
 
 
 def searched_fields(
@@ -230,7 +231,7 @@ def query_words(
             terms.extend(Term(name, t.text, w) for t in analyzers[name](text, mode="query"))
         if not terms:
             continue  # a stop word
-        stems.append([t.token for t in terms if t.field in ("title", "body")][:1])
+        stems.append([t.token for t in terms if t.field in TEXT_FIELDS][:1])
         out.append(QueryWord(tuple(dict.fromkeys(terms)), 1.0, text))
         if vocabulary is not None:
             extra = _variant_terms(terms, vocabulary)
@@ -247,7 +248,7 @@ def _variant_terms(terms: list[Term], vocabulary: Vocabulary) -> list[Term]:
     extra: list[Term] = []
     known = vocabulary.known
     for t in terms:
-        if t.field not in ("title", "body"):
+        if t.field not in TEXT_FIELDS:
             continue
         for v in vocabulary.variants(t.token):
             extra.append(Term(t.field, v, t.weight))
@@ -266,7 +267,7 @@ def _joined_variants(
 ) -> list[QueryWord]:
     """Two adjacent query words that the index also spells as one word (بيونغ يانغ /
     بيونغيانغ): the joined spelling, as a variant word."""
-    weights = {name: w for name, w in fields if name in ("title", "body")}
+    weights = {name: w for name, w in fields if name in TEXT_FIELDS}
     out = []
     for a, b in itertools.pairwise(stems):
         if not a or not b:
@@ -317,7 +318,7 @@ def pair_targets(
     weights name it (``title_pairs=...``)."""
     targets = [
         (f"{name}_pairs", weights.get(f"{name}_pairs", weights.get(name, 0.0)))
-        for name in ("title", "body")
+        for name in TEXT_FIELDS
         if name in fields and f"{name}_pairs" in names
     ]
     return [(f, w) for f, w in targets if w > 0]
@@ -335,7 +336,7 @@ def title_pair_words(
     names = list(analyzers)
     targets = [
         (f"{f}_pairs", weights.get(f, 0.0))
-        for f in ("title", "body")
+        for f in TEXT_FIELDS
         if f"{f}_pairs" in names and weights.get(f, 0.0) > 0
     ]
     if not targets:

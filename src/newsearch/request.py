@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import ConfigError, OptionError
+from .schema import TEXT_FIELDS
 
 if TYPE_CHECKING:
     from .article import Article
@@ -47,7 +48,6 @@ MAX_PAGE_SIZE = 100
 MAX_PAGE_DEPTH = 1_000
 SORTS: tuple[str, ...] = ("relevance", "newest", "oldest", "recency")
 FACETS: tuple[str, ...] = ("source", "category")
-TEXT_FIELDS: tuple[str, ...] = ("title", "body")
 #: Query-time weight of each searched field. ``title_exact`` is the unstemmed twin of the
 #: title: a word matching there too is an exact-form match.
 DEFAULT_FIELD_WEIGHTS: Mapping[str, float] = {"title": 2.0, "body": 1.0, "title_exact": 0.5}

@@ -22,6 +22,7 @@ A search is a composition of small stages (docs/architecture.md):
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -33,8 +34,9 @@ from . import collect, present
 from .backend import IndexView
 from .plan import PHRASE_BONUS, QueryPlan, fuzzy_words, plan_search, searched_fields
 from .query import ParsedQuery, Problem, parse_query
-from .request import MAX_PAGE_DEPTH, Filters, RankingOptions, RelatedRequest, SearchRequest
+from .request import FACETS, MAX_PAGE_DEPTH, Filters, RankingOptions, RelatedRequest, SearchRequest
 from .results import Copy, DuplicateGroup, RelatedResults, Results
+from .schema import TEXT_FIELDS
 from .snapshot import Snapshot, StatsSource, scorer_for
 
 if TYPE_CHECKING:
@@ -56,12 +58,28 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 def _locked(method: _F) -> _F:
     """Run a Searcher method under the searcher's lock: the one place threads take turns."""
 
+    @functools.wraps(method)
     def run(self: Searcher, *args: Any, **kwargs: Any) -> Any:
         with self._lock:
             return method(self, *args, **kwargs)
 
-    run.__name__, run.__doc__, run.__wrapped__ = method.__name__, method.__doc__, method  # type: ignore[attr-defined]
     return cast(_F, run)
+
+
+def _split(
+    fields: dict[str, Any], request: frozenset[str], what: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Keyword arguments as (request fields, ranking-option fields); others are an error."""
+    from .errors import ConfigError
+
+    unknown = set(fields) - request - _RANKING_FIELDS
+    if unknown:
+        known = ", ".join(sorted((request | _RANKING_FIELDS) - {"query", "article"}))
+        raise ConfigError(f"unknown {what} options {sorted(unknown)}; known: {known}")
+    return (
+        {k: v for k, v in fields.items() if k in request},
+        {k: v for k, v in fields.items() if k in _RANKING_FIELDS},
+    )
 
 
 class Searcher:
@@ -110,7 +128,7 @@ class Searcher:
         snap = self.snapshot
         snap.vocabulary.variant_index  # noqa: B018 - built on access
         snap.vocabulary.corrections("تحمية")
-        for name in ("source", "category"):
+        for name in FACETS:
             self.view.codes(name)
         for name in ("title", "body"):
             snap.document_frequency(name, "")  # related news' key-term tables
@@ -145,16 +163,7 @@ class Searcher:
         filters: Filters | Mapping[str, Any] | None,
         fields: dict[str, Any],
     ) -> tuple[SearchRequest, RankingOptions]:
-        from .errors import ConfigError
-
-        unknown = set(fields) - _REQUEST_FIELDS - _RANKING_FIELDS
-        if unknown:
-            raise ConfigError(
-                f"unknown search options {sorted(unknown)}; known: "
-                f"{', '.join(sorted((_REQUEST_FIELDS | _RANKING_FIELDS) - {'query'}))}"
-            )
-        ranking = {k: v for k, v in fields.items() if k in _RANKING_FIELDS}
-        asked = {k: v for k, v in fields.items() if k in _REQUEST_FIELDS}
+        asked, ranking = _split(fields, _REQUEST_FIELDS, "search")
         if filters is not None:
             f = Filters.of(filters)
             asked.update(
@@ -333,7 +342,7 @@ class Searcher:
     def _known(self, word: str) -> bool:
         """In the index, or a stop word (nothing to correct)."""
         toks = [t.text for t in self.snapshot.analyzers["body"](word, mode="query")]
-        return not toks or any(self.view.has_term(f, t) for f in ("title", "body") for t in toks)
+        return not toks or any(self.view.has_term(f, t) for f in TEXT_FIELDS for t in toks)
 
     # -- articles, related news and copies
     @_locked
@@ -356,17 +365,9 @@ class Searcher:
         copies collapsed into ``also_published_by`` (see :mod:`newsearch.related`).
         Keyword arguments set fields of the request (``k``, ``within_days``, ``sources``,
         ``time_weight``, ...) or the ranking options."""
-        from .errors import ConfigError
         from .related import related
 
-        unknown = set(fields) - _RELATED_FIELDS - _RANKING_FIELDS
-        if unknown:
-            raise ConfigError(
-                f"unknown related-news options {sorted(unknown)}; known: "
-                f"{', '.join(sorted((_RELATED_FIELDS | _RANKING_FIELDS) - {'article'}))}"
-            )
-        asked = {k: v for k, v in fields.items() if k in _RELATED_FIELDS}
-        ranking = {k: v for k, v in fields.items() if k in _RANKING_FIELDS}
+        asked, ranking = _split(fields, _RELATED_FIELDS, "related-news")
         if isinstance(article, RelatedRequest):
             request = article.replace(**asked) if asked else article
         else:
