@@ -442,9 +442,9 @@ def index_speed(data: Path, workdir: Path, lookups: int, log: Any) -> dict[str, 
     rng = random.Random(20261129)
     with ix.searcher() as s:
         t0 = time.perf_counter()
-        view = dup.DuplicateView.of(s)
+        view = s.snapshot.copies
         out["view_open_ms"] = 1000 * (time.perf_counter() - t0)
-        r = s.whoosh.reader()
+        r = s.view.reader
         out["segments"] = len(list(r.leaf_readers()))
         live = [d for d in range(r.doc_count_all()) if not r.is_deleted(d)]
         sample = rng.sample(live, min(lookups, len(live)))
@@ -471,7 +471,7 @@ def index_speed(data: Path, workdir: Path, lookups: int, log: Any) -> dict[str, 
             }  # fmt: skip
         log(f"lookups: copies p50 {pct(copies_ms, 50):.2f} ms, p95 {pct(copies_ms, 95):.2f} ms")
         t0 = time.perf_counter()
-        groups = dup.find_duplicates(s)
+        groups = s.duplicate_groups()
         out["find_duplicates_seconds"] = time.perf_counter() - t0
         out["groups"] = len(groups)
         out["articles_in_groups"] = sum(len(g) for g in groups)

@@ -54,9 +54,9 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = ap.parse_args()
 
-    from newsearch.duplicates import find_duplicates
     from newsearch.index import NewsIndex
     from newsearch.schema import SCHEMA_VERSION
+    from newsearch.search import find_duplicates
 
     files = shards(args.data, args.corpus)
     ns_path = args.workdir / f"newsearch-{args.corpus}-schema{SCHEMA_VERSION}"

@@ -49,12 +49,12 @@ def main() -> int:
     ix = NewsIndex.open(args.index)
     analyzer = ix.whoosh.schema["body"].analyzer
     rows = []
-    with ix.searcher() as s:
+    with ix.searcher() as s, ix.whoosh.searcher() as ws:
 
         def docs_with(spelling: str) -> set[int]:
             toks = [t.text for t in analyzer(spelling, mode="query")]
             per_field = [wq.And([wq.Term(f, t) for t in toks]) for f in ("title", "body")]
-            return set(s.whoosh.docs_for_query(wq.Or(per_field)))
+            return set(ws.docs_for_query(wq.Or(per_field)))
 
         for group in groups(args.groups):
             have = {sp: docs_with(sp) for sp in group}
