@@ -100,3 +100,14 @@ class IngestAborted(NewsearchError):
     def __init__(self, message: str, report: Any) -> None:
         super().__init__(message)
         self.report = report
+
+
+class ShardError(NewsearchError):
+    """A shard of a sharded index failed or did not answer in time, and the caller did not
+    allow a partial answer (``allow_partial=False``). ``shards`` counts them:
+    ``{"total": N, "successful": S, "failed": F}``; ``failures`` says which and why."""
+
+    def __init__(self, message: str, shards: dict[str, int], failures: list[str]) -> None:
+        super().__init__(message)
+        self.shards = shards
+        self.failures = failures

@@ -134,6 +134,9 @@ class Results(_Page):
     suggestion: str | None = None
     fuzzy_used: bool = False
     filters: Filters = field(default_factory=Filters)
+    #: On a sharded index: ``{"total", "successful", "failed"}`` shards (Elasticsearch's
+    #: ``_shards``); ``None`` on one index.
+    shards: dict[str, int] | None = None
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -157,7 +160,7 @@ class Results(_Page):
             "suggestion": self.suggestion,
             "fuzzy_used": self.fuzzy_used,
             "hits": [h.to_dict() for h in self.hits],
-        }
+        } | ({"shards": self.shards} if self.shards is not None else {})
 
 
 @dataclass
@@ -173,6 +176,8 @@ class RelatedResults(_Page):
     #: Copies of the article being read (its other publications).
     also_published_by: list[Copy] = field(default_factory=list)
     filters: Filters = field(default_factory=Filters)
+    #: On a sharded index: ``{"total", "successful", "failed"}`` shards; ``None`` on one index.
+    shards: dict[str, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -183,4 +188,4 @@ class RelatedResults(_Page):
             "filters": self.filters.to_dict(),
             "hits": [h.to_dict() for h in self.hits],
             "also_published_by": [c.to_dict() for c in self.also_published_by],
-        }
+        } | ({"shards": self.shards} if self.shards is not None else {})

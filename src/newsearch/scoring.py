@@ -213,10 +213,12 @@ def recency_blend(
     half_life_days: float,
     weight: float,
     now: float | None = None,
+    top: float | None = None,
 ) -> FloatArray:
     """``relevance / max + weight * 0.5 ** (age / half_life)`` for ``docs`` (age in days from
     ``now``, seconds since 1970; default: the newest article of the index, so an archive keeps
-    its order over time; an article with no date counts as very old)."""
+    its order over time; an article with no date counts as very old). ``top``: the ``max``
+    (default: the best relevance among ``docs``; a sharded index passes every shard's)."""
     ts_all = view.timestamps("published")
     if now is None:
         finite = ts_all[~np.isnan(ts_all)]
@@ -225,7 +227,8 @@ def recency_blend(
     age = np.clip((now - np.nan_to_num(ts, nan=-np.inf)) / 86400.0, 0.0, None)
     fresh = np.power(0.5, age / max(half_life_days, 1e-6))
     rel = relevance[docs]
-    top = float(rel.max()) if rel.size else 0.0
+    if top is None:
+        top = float(rel.max()) if rel.size else 0.0
     return ((rel / top if top > 0 else rel) + weight * fresh).astype(np.float32)
 
 

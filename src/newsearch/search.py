@@ -25,14 +25,14 @@ import dataclasses
 import functools
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 
 from . import collect, present
 from .backend import IndexView
-from .plan import PHRASE_BONUS, QueryPlan, fuzzy_words, plan_search, searched_fields
+from .plan import PHRASE_BONUS, QueryPlan, QueryWord, fuzzy_words, plan_search, searched_fields
 from .query import ParsedQuery, Problem, parse_query
 from .request import FACETS, MAX_PAGE_DEPTH, Filters, RankingOptions, RelatedRequest, SearchRequest
 from .results import Copy, DuplicateGroup, RelatedResults, Results
@@ -43,7 +43,14 @@ if TYPE_CHECKING:
     from .article import Article
     from .index import NewsIndex
 
-__all__ = ["SUGGEST_BELOW", "Searcher", "find_duplicates"]
+__all__ = [
+    "SUGGEST_BELOW",
+    "Searcher",
+    "find_duplicates",
+    "related_request",
+    "respell",
+    "search_request",
+]
 
 #: A query finding fewer hits than this gets a "did you mean" suggestion.
 SUGGEST_BELOW = 3
@@ -163,19 +170,9 @@ class Searcher:
         filters: Filters | Mapping[str, Any] | None,
         fields: dict[str, Any],
     ) -> tuple[SearchRequest, RankingOptions]:
-        asked, ranking = _split(fields, _REQUEST_FIELDS, "search")
-        if filters is not None:
-            f = Filters.of(filters)
-            asked.update(
-                sources=f.sources, categories=f.categories, date_from=f.date_from, date_to=f.date_to
-            )
-        if isinstance(query, SearchRequest):
-            request = query.replace(**asked) if asked else query
-        else:
-            text = query.text if isinstance(query, ParsedQuery) else query
-            request = SearchRequest(query=text, **asked)
-        opts = options if options is not None else self.options
-        return request, (opts.replace(**ranking) if ranking else opts)
+        return search_request(
+            query, options if options is not None else self.options, filters, fields
+        )
 
     @_locked
     def plan(
@@ -203,22 +200,47 @@ class Searcher:
         *,
         stats: StatsSource | None = None,
         parsed: ParsedQuery | None = None,
+        plan: QueryPlan | None = None,
     ) -> Results:
         """The search pipeline for one request. ``stats``: where scoring gets its collection
         statistics (default: this snapshot; a sharded index passes the merged statistics of
-        every shard)."""
+        every shard); ``plan``: the request's plan if it is already made (a sharded index
+        plans once, with every shard's vocabulary)."""
         t0 = time.perf_counter()
         options = options if options is not None else self.options
-        source = stats if stats is not None else self.snapshot
         if request.mode == "advanced":
             return self._advanced(request, options, t0)
-        plan = self.plan(request, options, parsed)
+        if plan is None:
+            plan = self.plan(request, options, parsed)
+        scores, matched, sort, fuzzy_used = self.match(plan, options, request.sort, stats)
+        return self._results(
+            request, options, plan.query, plan.filters, scores, matched, sort, plan.highlight_terms,
+            fuzzy_used, t0,
+        )  # fmt: skip
+
+    @_locked
+    def match(
+        self,
+        plan: QueryPlan,
+        options: RankingOptions,
+        sort: str,
+        stats: StatsSource | None = None,
+        fuzzy: Sequence[QueryWord] = (),
+    ) -> tuple[Any, Any, str, bool]:
+        """Score and admit: ``(scores, matched, sort, fuzzy_used)`` of a plan, one score per
+        document (the sort becomes ``newest`` for a filters-only listing). ``fuzzy``: close
+        spellings to score with the plan's words instead of its phrase bonus (a sharded
+        index decides on the fuzzy fallback from every shard's total)."""
         view = self.view
+        source = stats if stats is not None else self.snapshot
         mask, bonus = collect.admitted(view, plan)
         scorer = scorer_for(options)
         words = list(plan.words)
         fuzzy_used = bool(plan.query.fuzzy)
-        sort = request.sort
+        if words and fuzzy:
+            everything = words + list(fuzzy)
+            scores = scorer.score(view, everything, source.statistics(everything))
+            return scores, (scores > 0) & mask, sort, True
         if words:
             scores = scorer.score(view, words, source.statistics(words))
             for good in bonus:
@@ -245,10 +267,7 @@ class Searcher:
         else:
             scores = np.zeros(view.doccount_all, dtype=np.float32)
             matched = np.zeros(view.doccount_all, dtype=bool)
-        return self._results(
-            request, options, plan.query, plan.filters, scores, matched, sort, plan.highlight_terms,
-            fuzzy_used, t0,
-        )  # fmt: skip
+        return scores, matched, sort, fuzzy_used
 
     def _results(
         self,
@@ -320,24 +339,12 @@ class Searcher:
         already in the index (or nothing close is)."""
         parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
         vocabulary = self.snapshot.vocabulary
-        changed = False
-        out = []
-        for group in parsed.groups:
-            alts = []
-            for w in group:
-                if self._known(w):
-                    alts.append(w)
-                    continue
-                fixes = vocabulary.corrections(w, limit=1)
-                if fixes:
-                    alts.append(fixes[0])
-                    changed = True
-                else:
-                    alts.append(w)
-            out.append(" OR ".join(alts))
-        for p in parsed.phrases:
-            out.append('"' + " ".join(p) + '"')
-        return " ".join(out) if changed else None
+
+        def correct(word: str) -> str | None:
+            fixes = vocabulary.corrections(word, limit=1)
+            return fixes[0] if fixes else None
+
+        return respell(parsed, self._known, correct)
 
     def _known(self, word: str) -> bool:
         """In the index, or a stop word (nothing to correct)."""
@@ -367,13 +374,9 @@ class Searcher:
         ``time_weight``, ...) or the ranking options."""
         from .related import related
 
-        asked, ranking = _split(fields, _RELATED_FIELDS, "related-news")
-        if isinstance(article, RelatedRequest):
-            request = article.replace(**asked) if asked else article
-        else:
-            request = RelatedRequest(article=article, **asked)
-        opts = options if options is not None else self.options
-        opts = opts.replace(**ranking) if ranking else opts
+        request, opts = related_request(
+            article, options if options is not None else self.options, fields
+        )
         return related(self.snapshot, request, opts, stats if stats is not None else self.snapshot)
 
     @_locked
@@ -388,6 +391,62 @@ class Searcher:
     def duplicate_groups(self, *, min_similarity: float | None = None) -> list[DuplicateGroup]:
         """Every group of copies in this snapshot, largest first."""
         return self.snapshot.copies.groups(min_similarity=min_similarity)
+
+
+def search_request(
+    query: Any,
+    options: RankingOptions,
+    filters: Filters | Mapping[str, Any] | None,
+    fields: dict[str, Any],
+) -> tuple[SearchRequest, RankingOptions]:
+    """The request and ranking options of :meth:`Searcher.search`'s arguments (``options``:
+    the searcher's, unless the call passed its own)."""
+    asked, ranking = _split(fields, _REQUEST_FIELDS, "search")
+    if filters is not None:
+        f = Filters.of(filters)
+        asked.update(
+            sources=f.sources, categories=f.categories, date_from=f.date_from, date_to=f.date_to
+        )
+    if isinstance(query, SearchRequest):
+        request = query.replace(**asked) if asked else query
+    else:
+        text = query.text if isinstance(query, ParsedQuery) else query
+        request = SearchRequest(query=text, **asked)
+    return request, (options.replace(**ranking) if ranking else options)
+
+
+def related_request(
+    article: Any, options: RankingOptions, fields: dict[str, Any]
+) -> tuple[RelatedRequest, RankingOptions]:
+    """The request and ranking options of :meth:`Searcher.related`'s arguments."""
+    asked, ranking = _split(fields, _RELATED_FIELDS, "related-news")
+    if isinstance(article, RelatedRequest):
+        request = article.replace(**asked) if asked else article
+    else:
+        request = RelatedRequest(article=article, **asked)
+    return request, (options.replace(**ranking) if ranking else options)
+
+
+def respell(
+    parsed: ParsedQuery, known: Callable[[str], bool], correct: Callable[[str], str | None]
+) -> str | None:
+    """The query with each unknown word replaced by its correction (``None`` when nothing
+    changed): the "did you mean" of :meth:`Searcher.suggest`, over any vocabulary."""
+    changed = False
+    out = []
+    for group in parsed.groups:
+        alts = []
+        for w in group:
+            fix = None if known(w) else correct(w)
+            if fix is None:
+                alts.append(w)
+            else:
+                alts.append(fix)
+                changed = True
+        out.append(" OR ".join(alts))
+    for p in parsed.phrases:
+        out.append('"' + " ".join(p) + '"')
+    return " ".join(out) if changed else None
 
 
 def find_duplicates(

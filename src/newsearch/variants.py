@@ -23,10 +23,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MIN_VARIANT_CHARS",
+    "CorrectionCounts",
     "IndexVocabulary",
     "VariantIndex",
+    "add_correction_counts",
+    "correction_counts",
     "corrections",
     "is_variant",
+    "rank_corrections",
     "variant_key",
 ]
 
@@ -143,12 +147,17 @@ class VariantIndex:
         )
         return cls(parts=[t.groups for t in tables])
 
-    def group(self, key: str) -> set[str]:
-        """The words of every segment with this skeleton (empty unless more than one)."""
+    def words(self, key: str) -> set[str]:
+        """The words of every segment with this skeleton, however few (a sharded index
+        unions its shards' words before :meth:`group` decides)."""
         found = [p[key] for p in self.parts if key in p]
         if not found:
             return set()
-        words = found[0] if len(found) == 1 else set().union(*found)
+        return found[0] if len(found) == 1 else set().union(*found)
+
+    def group(self, key: str) -> set[str]:
+        """The words of every segment with this skeleton (empty unless more than one)."""
+        words = self.words(key)
         return words if len(words) > 1 else set()
 
     def variants(self, token: str) -> list[str]:
@@ -206,16 +215,19 @@ class _SegmentSpelling:
                 self.deletes.setdefault(d, []).append(tok)
 
 
-def corrections(view: IndexView, word: str, limit: int = 3) -> list[str]:
-    """Close spellings of ``word`` among the index's whole words (the exact-form title
-    vocabulary), most frequent first: words one edit away (a letter added, dropped, changed or
-    two swapped), and the word split in two known words (الحكومةالمصرية -> الحكومة المصرية).
-    Bounded: a few dictionary lookups, whatever the vocabulary size."""
+#: What one index knows of a word's close spellings: ``(edits, splits)``, the document
+#: frequency of each known word one edit away, and of both halves of each two-word split.
+#: Counts of disjoint shards add up (:func:`add_correction_counts`).
+CorrectionCounts = tuple[dict[str, int], dict[tuple[str, str], tuple[int, int]]]
+
+
+def correction_counts(view: IndexView, word: str) -> CorrectionCounts:
+    """The candidates of :func:`corrections` with their document frequencies in ``view``."""
     from .normalize import normalize
 
     norm = normalize(word).strip()
     if len(norm) < 3 or not norm.isalpha():
-        return []
+        return {}, {}
     field = "title_exact" if "title_exact" in view.field_names() else "title"
     segments = view.segment_table(("spelling", field), lambda seg: _SegmentSpelling(seg, field))
 
@@ -231,19 +243,44 @@ def corrections(view: IndexView, word: str, limit: int = 3) -> list[str]:
                     found[cand] = -1
             if probe != norm and probe in sp.words and probe not in found:
                 found[probe] = -1
-    scored = []
-    for cand in found:
-        if _distance(norm, cand, 1) <= 1:
-            scored.append((df(cand), cand))
+    edits = {cand: df(cand) for cand in found if _distance(norm, cand, 1) <= 1}
+    splits: dict[tuple[str, str], tuple[int, int]] = {}
     if len(norm) >= 6:
         for i in range(2, len(norm) - 1):
             left, right = norm[:i], norm[i:]
             if len(left) >= 2 and len(right) >= 2:
-                n = min(df(left), df(right))
-                if n > 0:
-                    scored.append((n, f"{left} {right}"))
+                splits[(left, right)] = (df(left), df(right))
+    return edits, splits
+
+
+def add_correction_counts(parts: Iterable[CorrectionCounts]) -> CorrectionCounts:
+    """The counts of the union of disjoint indexes (shards)."""
+    edits: dict[str, int] = {}
+    splits: dict[tuple[str, str], tuple[int, int]] = {}
+    for e, s in parts:
+        for w, n in e.items():
+            edits[w] = edits.get(w, 0) + n
+        for pair, (a, b) in s.items():
+            x, y = splits.get(pair, (0, 0))
+            splits[pair] = (x + a, y + b)
+    return edits, splits
+
+
+def rank_corrections(counts: CorrectionCounts, limit: int = 3) -> list[str]:
+    """The ``limit`` most frequent close spellings of :func:`correction_counts`."""
+    edits, splits = counts
+    scored = [(n, cand) for cand, n in edits.items()]
+    scored += [(min(a, b), f"{left} {right}") for (left, right), (a, b) in splits.items()]
     scored.sort(key=lambda p: (-p[0], p[1]))
     return [w for n, w in scored if n > 0][:limit]
+
+
+def corrections(view: IndexView, word: str, limit: int = 3) -> list[str]:
+    """Close spellings of ``word`` among the index's whole words (the exact-form title
+    vocabulary), most frequent first: words one edit away (a letter added, dropped, changed or
+    two swapped), and the word split in two known words (الحكومةالمصرية -> الحكومة المصرية).
+    Bounded: a few dictionary lookups, whatever the vocabulary size."""
+    return rank_corrections(correction_counts(view, word), limit)
 
 
 class IndexVocabulary:
