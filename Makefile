@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[fast,dev,bench,web]"
+	$(BIN)/python -m pip install -q -e ".[fast,dev,bench,web,cluster]"
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed

@@ -58,6 +58,7 @@ LAYERS: dict[str, int] = {
     "__main__": 8,
     "web": 8,
     "evaluate": 8,
+    "cluster": 8,
 }
 
 #: Upward imports that are the point of their module, each made on use: ``NewsIndex.searcher()``

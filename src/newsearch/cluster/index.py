@@ -1,0 +1,287 @@
+"""``ShardedIndex``: N ordinary newsearch indexes behind one manifest, built and searched on Ray.
+
+>>> ix = ShardedIndex.create("news", shards=4)               # doctest: +SKIP
+>>> report = ix.ingest(["a.jsonl.gz", "b.jsonl"])            # one writer actor per shard
+>>> with ix.searcher() as s:                                 # one searcher actor per shard
+...     s.search("الحكومة المصرية").total
+
+Ray is started on loopback for the index's lifetime when ``address`` is ``None`` (and no Ray is
+running in the process yet), or joined at ``address``; :meth:`close` stops what it started.
+
+Where shard files live: by default every shard directory is under the index directory, which
+every node must see (one machine, or a shared filesystem). With ``placement="resources"`` the
+writer and searcher actors of shard ``i`` need the custom Ray resource ``shard-00i``: start
+each node with the shards it holds (``ray start --resources '{"shard-000": 1}'``) and the
+shard's files stay on that node's disk (see docs/scale-out.md).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+
+from ..analysis import AnalyzerSpec
+from ..article import MAX_FIELD_CHARS
+from ..cache import DEFAULT_CACHE_MB
+from ..errors import ConfigError
+from ..index import NewsIndex
+from ..ingest import IngestReport, Source
+from ..manifest import MANIFEST, write_json_atomic
+from ..request import RankingOptions
+from ..schema import DEFAULT_EXACT_FIELDS
+from .manifest import (
+    CLUSTER_MANIFEST,
+    make_cluster_manifest,
+    read_cluster_manifest,
+    shard_name,
+    shard_of,
+)
+from .runtime import RayRuntime
+from .searcher import ClusterSearcher
+from .writer import DEFAULT_CLUSTER_BATCH, ShardWriter
+from .writer import ingest as cluster_ingest
+
+__all__ = ["ShardedIndex"]
+
+Placement = Literal["shared", "resources"]
+#: Times Ray restarts a dead writer or searcher actor (-1: always).
+WRITER_RESTARTS = 3
+SEARCHER_RESTARTS = -1
+
+
+class ShardedIndex:
+    """A sharded index directory (:meth:`create`, :meth:`open`); see the module docstring."""
+
+    def __init__(
+        self,
+        path: Path,
+        manifest: dict[str, Any],
+        *,
+        address: str | None = None,
+        num_cpus: int | None = None,
+        placement: Placement = "shared",
+    ) -> None:
+        self.path = path
+        self.manifest = manifest
+        self.placement = placement
+        self.runtime = RayRuntime(address, num_cpus)
+
+    # --- opening ------------------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        path: str | os.PathLike[str],
+        shards: int = 2,
+        analyzer: str | AnalyzerSpec | Mapping[str, Any] = "light",
+        *,
+        exact_analyzer: str | AnalyzerSpec | Mapping[str, Any] = "exact",
+        cleaner: str = "none",
+        exact_fields: tuple[str, ...] = DEFAULT_EXACT_FIELDS,
+        overwrite: bool = False,
+        address: str | None = None,
+        num_cpus: int | None = None,
+        placement: Placement = "shared",
+    ) -> ShardedIndex:
+        """An empty sharded index of ``shards`` shards in ``path`` (analysis options as
+        :meth:`NewsIndex.create <newsearch.index.NewsIndex.create>`)."""
+        if shards < 1:
+            raise ConfigError("shards must be at least 1")
+        p = Path(path)
+        if p.exists() and any(p.iterdir()):
+            if not overwrite:
+                raise ConfigError(
+                    f"{p} is not empty; pass overwrite=True (CLI: --overwrite) to replace the index"
+                )
+            if not (p / CLUSTER_MANIFEST).exists() and not (p / MANIFEST).exists():
+                raise ConfigError(
+                    f"{p} holds files that are not a newsearch index; not touching it"
+                )
+            shutil.rmtree(p)
+        p.mkdir(parents=True, exist_ok=True)
+        first: dict[str, Any] = {}
+        for i in range(shards):
+            ix = NewsIndex.create(
+                p / shard_name(i), analyzer, exact_analyzer=exact_analyzer, cleaner=cleaner,
+                exact_fields=exact_fields,
+            )  # fmt: skip
+            first = first or ix.manifest
+            ix.close()
+        write_json_atomic(p / CLUSTER_MANIFEST, make_cluster_manifest(shards, first))
+        return cls(p, read_cluster_manifest(p), address=address, num_cpus=num_cpus,
+                   placement=placement)  # fmt: skip
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        address: str | None = None,
+        num_cpus: int | None = None,
+        placement: Placement = "shared",
+    ) -> ShardedIndex:
+        """Open a sharded index; checks ``cluster.json`` as ``NewsIndex.open`` checks its
+        manifest (each shard's own manifest is checked where the shard is opened)."""
+        p = Path(path)
+        m = read_cluster_manifest(p)
+        if placement == "shared":
+            missing = [
+                shard_name(i) for i in range(m["shards"]) if not (p / shard_name(i)).is_dir()
+            ]
+            if missing:
+                raise ConfigError(f"{p} lacks shard directories {missing}")
+        return cls(p, m, address=address, num_cpus=num_cpus, placement=placement)
+
+    def close(self) -> None:
+        """Stop Ray if this index started it."""
+        self.runtime.shutdown()
+
+    def __enter__(self) -> ShardedIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- shards -------------------------------------------------------------------------------
+    @property
+    def shards(self) -> int:
+        return int(self.manifest["shards"])
+
+    def shard_path(self, i: int) -> Path:
+        return self.path / shard_name(i)
+
+    def shard_of(self, article_id: str) -> int:
+        """The shard that holds ``article_id`` (``crc32(id) mod shards``)."""
+        return shard_of(article_id, self.shards)
+
+    def _actor_options(self, i: int) -> dict[str, Any]:
+        if self.placement == "resources":
+            return {"resources": {shard_name(i): 0.01}}
+        return {}
+
+    def _create_options(self) -> dict[str, Any]:
+        sm = self.manifest["shard_manifest"]
+        return {
+            "analyzer": sm["analyzer"],
+            "exact_analyzer": sm["exact_analyzer"],
+            "cleaner": sm.get("cleaner", "none"),
+            "exact_fields": tuple(sm.get("exact_fields", DEFAULT_EXACT_FIELDS)),
+        }
+
+    # --- writing ------------------------------------------------------------------------------
+    def writers(self) -> list[Any]:
+        """One writer actor per shard (restarted by Ray if it dies; its batch is retried)."""
+        import ray
+
+        # Every shard gets its writer at once: with more shards than CPUs, they share them
+        # (a writer that waited for a CPU would stall the reader, which feeds every shard).
+        cpus = float(ray.cluster_resources().get("CPU", 1.0))
+        need = min(1.0, cpus / self.shards)
+        actor = ray.remote(num_cpus=need, max_restarts=WRITER_RESTARTS, max_task_retries=3)(
+            ShardWriter
+        )
+        create = self._create_options()
+        return [
+            actor.options(**self._actor_options(i)).remote(str(self.shard_path(i)), create)
+            for i in range(self.shards)
+        ]
+
+    def ingest(
+        self,
+        sources: Source | Iterable[Source],
+        *,
+        batch_size: int = DEFAULT_CLUSTER_BATCH,
+        strict: bool = False,
+        progress: bool | None = None,
+        max_field_chars: int = MAX_FIELD_CHARS,
+        on_batch: Callable[[int, Any], None] | None = None,
+    ) -> IngestReport:
+        """Upsert every record of ``sources`` (as :meth:`NewsIndex.ingest
+        <newsearch.index.NewsIndex.ingest>`), each shard written by its own actor, in
+        parallel; see :mod:`newsearch.cluster.writer`. ``on_batch(shard, writer)``: called
+        after each committed batch."""
+        import ray
+
+        if batch_size < 1:
+            raise ConfigError("batch_size must be at least 1")
+        writers = self.writers()
+        try:
+            return cluster_ingest(
+                writers, sources, batch_size=batch_size, strict=strict, progress=progress,
+                max_field_chars=max_field_chars, on_batch=on_batch,
+            )  # fmt: skip
+        finally:
+            for w in writers:
+                ray.kill(w, no_restart=True)
+
+    # --- searching ----------------------------------------------------------------------------
+    def searcher_actors(
+        self, options: RankingOptions, *, replicas: int = 1, cache_mb: float | None = None
+    ) -> list[list[Any]]:
+        """``replicas`` searcher actors per shard (restarted by Ray if they die)."""
+        import ray
+
+        from .shard import ShardSearcher
+
+        if replicas < 1:
+            raise ConfigError("replicas must be at least 1")
+        actor = ray.remote(num_cpus=0, max_restarts=SEARCHER_RESTARTS, max_task_retries=0)(
+            ShardSearcher
+        )
+        mb = DEFAULT_CACHE_MB if cache_mb is None else cache_mb
+        return [
+            [
+                actor.options(**self._actor_options(i)).remote(str(self.shard_path(i)), options, mb)
+                for _ in range(replicas)
+            ]
+            for i in range(self.shards)
+        ]
+
+    def searcher(
+        self,
+        options: RankingOptions | None = None,
+        *,
+        timeout: float = 10.0,
+        allow_partial: bool = False,
+        replicas: int = 1,
+        cache_mb: float | None = None,
+    ) -> ClusterSearcher:
+        """A :class:`ClusterSearcher` over every shard's last commit (see its parameters)."""
+        return ClusterSearcher(
+            self, options, timeout=timeout, allow_partial=allow_partial, replicas=replicas,
+            cache_mb=cache_mb,
+        )  # fmt: skip
+
+    # --- about --------------------------------------------------------------------------------
+    def info(self) -> dict[str, Any]:
+        """Documents, size and segments per shard and in all (reads the shard directories:
+        on a shared filesystem or one machine)."""
+        shards = []
+        for i in range(self.shards):
+            ix = NewsIndex.open(self.shard_path(i))
+            try:
+                info = ix.info()
+            finally:
+                ix.close()
+            shards.append(
+                {
+                    "shard": shard_name(i),
+                    "documents": info.documents,
+                    "size_bytes": info.size_bytes,
+                    "segments": info.segments,
+                }
+            )
+        return {
+            "path": str(self.path),
+            "shards": self.shards,
+            "routing": self.manifest["routing"],
+            "documents": sum(s["documents"] for s in shards),
+            "size_bytes": sum(s["size_bytes"] for s in shards),
+            "analyzer": self.manifest["analyzer"],
+            "per_shard": shards,
+            "manifest": orjson.loads(orjson.dumps(self.manifest)),
+        }

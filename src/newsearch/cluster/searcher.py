@@ -1,0 +1,413 @@
+"""``ClusterSearcher``: search a sharded index as one, by fan-out to one actor per shard.
+
+A search is Elasticsearch's ``dfs_query_then_fetch`` over the stages of
+:mod:`newsearch.search`:
+
+1. **plan** once, here, with the shards' vocabulary: the planner's questions (a skeleton's
+   words for name variants, whether a term is known, close spellings) are asked of every
+   shard in one call per round and the answers merged (words united, counts added), so the
+   plan is the one the whole index would make (answers are cached until :meth:`refresh`);
+2. **dfs**: every shard's :class:`~newsearch.stats.CollectionStats` for the plan's words,
+   merged by :meth:`~newsearch.stats.CollectionStats.merge`;
+3. **query**: every shard scores with the merged statistics (so scores are the whole
+   index's) and returns its first ``page × limit`` entries, total and facet counts;
+4. **merge** the entries by the sort (ties: article id), add totals, facets and histograms;
+5. **fetch**: the final page's hits, highlighted, from the shards that hold them.
+
+A recency sort adds a round (the best relevance and the newest date of every shard, which
+the blend divides by and counts from). Related news is the same shape (:mod:`.related`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ..errors import ArticleNotFoundError, ConfigError
+from ..plan import QueryPlan, QueryWord, fuzzy_words, plan_search, searched_fields
+from ..query import ParsedQuery, parse_query
+from ..request import MAX_PAGE_DEPTH, Filters, RankingOptions, SearchRequest
+from ..results import Copy, Hit, Results
+from ..search import SUGGEST_BELOW, related_request, respell, search_request
+from ..stats import CollectionStats
+from ..variants import VariantIndex, add_correction_counts, rank_corrections, variant_key
+from .fanout import FanOut
+from .manifest import shard_of
+from .shard import Question, ShardPage, known_word
+
+if TYPE_CHECKING:
+    from ..results import RelatedResults
+    from .index import ShardedIndex
+
+__all__ = ["ClusterSearcher"]
+
+T = TypeVar("T")
+#: Vocabulary answers kept between requests (cleared on refresh, or when this many).
+_MAX_ANSWERS = 200_000
+
+
+class _Recorder:
+    """A :class:`~newsearch.plan.Vocabulary` answering from what the shards said, noting
+    the questions it could not answer (asked of the shards, then the plan is made again)."""
+
+    def __init__(self, answers: Mapping[Question, Any]) -> None:
+        self.answers = answers
+        self.missing: set[Question] = set()
+
+    def _ask(self, q: Question, default: T) -> T:
+        if q in self.answers:
+            return self.answers[q]  # type: ignore[no-any-return]
+        self.missing.add(q)
+        return default
+
+    def variants(self, token: str) -> list[str]:
+        key = variant_key(token)
+        return VariantIndex({key: self._ask(("words", key), set())}).variants(token)
+
+    def joined(self, tokens: Sequence[str]) -> list[str]:
+        key = variant_key("".join(tokens))
+        return VariantIndex({key: self._ask(("words", key), set())}).joined(tokens)
+
+    def known(self, field: str, token: str) -> bool:
+        return self._ask(("known", field, token), False)
+
+    def corrections(self, word: str, limit: int = 3) -> list[str]:
+        return rank_corrections(self._ask(("corrections", word), ({}, {})), limit)
+
+
+def _merge_answer(q: Question, parts: list[Any]) -> Any:
+    if q[0] == "words":
+        return set().union(*parts)
+    if q[0] == "known":
+        return any(parts)
+    return add_correction_counts(parts)
+
+
+class ClusterSearcher:
+    """Searches a :class:`~newsearch.cluster.ShardedIndex` with the methods and result types
+    of :class:`~newsearch.search.Searcher`; results carry ``shards`` (total, successful,
+    failed). Made by ``index.searcher(...)``; close it (or use ``with``) to stop its actors.
+
+    :param timeout: seconds each phase waits for a shard before counting it failed.
+    :param allow_partial: on a shard failure, answer from the others (``shards.failed`` > 0)
+        instead of raising :class:`~newsearch.errors.ShardError`.
+    :param replicas: searcher actors per shard (requests take turns), for throughput.
+    """
+
+    def __init__(
+        self,
+        index: ShardedIndex,
+        options: RankingOptions | None = None,
+        *,
+        timeout: float = 10.0,
+        allow_partial: bool = False,
+        replicas: int = 1,
+        cache_mb: float | None = None,
+        actors: list[list[Any]] | None = None,
+    ) -> None:
+        import ray
+
+        self.index = index
+        self.options = options if options is not None else RankingOptions()
+        self.timeout = timeout
+        self.allow_partial = allow_partial
+        self.replicas = actors if actors is not None else index.searcher_actors(
+            self.options, replicas=replicas, cache_mb=cache_mb
+        )  # fmt: skip
+        self._turn = 0
+        first = self.replicas[0][0]
+        self.analyzers: dict[str, Any] = ray.get(first.analyzers.remote(), timeout=60 + timeout)
+        self._answers: dict[Question, Any] = {}
+
+    # -- lifecycle
+    def close(self) -> None:
+        """Stop the searcher actors."""
+        import ray
+
+        for group in self.replicas:
+            for actor in group:
+                ray.kill(actor, no_restart=True)
+        self.replicas = []
+
+    def __enter__(self) -> ClusterSearcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def actors(self) -> list[Any]:
+        """The actor of each shard the next request will use."""
+        return [group[self._turn % len(group)] for group in self.replicas]
+
+    def fanout(self, allow_partial: bool | None = None) -> FanOut:
+        """The shards of one request (replicas take turns between requests)."""
+        actors = self.actors
+        self._turn += 1
+        partial = self.allow_partial if allow_partial is None else allow_partial
+        return FanOut(actors, self.timeout, partial)
+
+    def refresh(self) -> ClusterSearcher:
+        """Every shard searches its latest commit (returns ``self``)."""
+        call = FanOut([a for g in self.replicas for a in g], self.timeout, False)
+        call.each(lambda a: a.refresh.remote())
+        self._answers.clear()
+        return self
+
+    def warm(self) -> ClusterSearcher:
+        FanOut([a for g in self.replicas for a in g], 120 + self.timeout, False).each(
+            lambda a: a.warm.remote()
+        )
+        return self
+
+    # -- the vocabulary, asked of every shard
+    def vocabulary(self, call: FanOut, use: Callable[[_Recorder], T]) -> T:
+        """``use(vocabulary)`` once every question it asks has been answered by the shards."""
+        for _ in range(16):
+            rec = _Recorder(self._answers)
+            out = use(rec)
+            if not rec.missing:
+                return out
+            questions = sorted(rec.missing)
+            got = call.each(lambda a, qs=questions: a.vocabulary.remote(qs))  # type: ignore[misc]
+            if len(self._answers) > _MAX_ANSWERS or call.failed:
+                self._answers = {}
+            answers = self._answers if not call.failed else dict(self._answers)
+            for j, q in enumerate(questions):
+                answers[q] = _merge_answer(q, [a[j] for a in got.values()])
+            if call.failed:
+                self._answers = answers  # this request's; not kept past it
+        raise RuntimeError("the planner kept asking new vocabulary questions")  # pragma: no cover
+
+    def statistics(self, call: FanOut, words: Sequence[QueryWord]) -> CollectionStats:
+        """Every shard's statistics for ``words``, merged (the dfs phase)."""
+        got = call.each(lambda a: a.statistics.remote(list(words)))
+        return CollectionStats.merge(got.values())
+
+    # -- search
+    def search(
+        self,
+        query: str | ParsedQuery | SearchRequest = "",
+        *,
+        options: RankingOptions | None = None,
+        filters: Filters | Mapping[str, Any] | None = None,
+        allow_partial: bool | None = None,
+        **fields: Any,
+    ) -> Results:
+        """As :meth:`Searcher.search <newsearch.search.Searcher.search>`."""
+        request, opts = search_request(
+            query, options if options is not None else self.options, filters, fields
+        )
+        parsed = query if isinstance(query, ParsedQuery) else None
+        return self.run(request, opts, parsed=parsed, allow_partial=allow_partial)
+
+    def plan(
+        self,
+        request: SearchRequest,
+        options: RankingOptions,
+        parsed: ParsedQuery | None = None,
+        call: FanOut | None = None,
+    ) -> QueryPlan:
+        """The plan the whole index would make (every shard's vocabulary)."""
+        if parsed is None:
+            parsed = parse_query(
+                request.query, operator=request.operator, allow_fuzzy=options.fuzzy
+            )
+        p = parsed
+        return self.vocabulary(
+            call or self.fanout(),
+            lambda v: plan_search(
+                p,
+                filters=request.filters,
+                fields=request.fields,
+                options=options,
+                analyzers=self.analyzers,
+                vocabulary=v,
+            ),
+        )
+
+    def run(
+        self,
+        request: SearchRequest,
+        options: RankingOptions | None = None,
+        *,
+        parsed: ParsedQuery | None = None,
+        allow_partial: bool | None = None,
+    ) -> Results:
+        """The fan-out search of one request (see the module docstring)."""
+        t0 = time.perf_counter()
+        options = options if options is not None else self.options
+        if request.mode == "advanced":
+            raise ConfigError("mode='advanced' (Whoosh's query language) is not sharded yet")
+        call = self.fanout(allow_partial)
+        plan = self.plan(request, options, parsed, call)
+        words = list(plan.words)
+        shard_options = options.replace(fuzzy_fallback=False)
+        stats = self.statistics(call, words) if words else None
+        pages = self._query(call, plan, request, shard_options, stats, ())
+        fuzzy_used = bool(plan.query.fuzzy)
+        total = sum(p.total for p in pages.values())
+        if words and total == 0 and options.fuzzy_fallback and not plan.query.fuzzy:
+            specs = searched_fields(plan.weights, plan.fields, list(self.analyzers))
+            texts = [w.text for w in words]
+            extra = self.vocabulary(call, lambda v: fuzzy_words(texts, specs, self.analyzers, v))
+            if extra:
+                stats = self.statistics(call, words + extra)
+                pages = self._query(call, plan, request, shard_options, stats, extra)
+                total = sum(p.total for p in pages.values())
+                fuzzy_used = True
+        sort = next(iter(pages.values())).sort if pages else request.sort
+        limit, page = request.limit, request.page
+        want = min(page * limit, MAX_PAGE_DEPTH)
+        entries = sorted(
+            ((key, ident, shard, d, score) for shard, p in pages.items()
+             for key, d, ident, score in p.entries),
+        )[:want]  # fmt: skip
+        shown = [(shard, d, score) for _, _, shard, d, score in entries[(page - 1) * limit :]]
+        fetched = self.fetch(
+            call, shown, plan.highlight_terms, request.highlight, request.snippet_chars
+        )
+        hits = []
+        for shard, d, _ in shown:
+            hit = fetched.get((shard, d))
+            if hit is not None:
+                hit.rank = (page - 1) * limit + len(hits) + 1
+                hits.append(hit)
+        facets = _merge_facets([p.facets for p in pages.values()], request.date_histogram)
+        suggestion = None
+        if request.suggest and total < SUGGEST_BELOW and plan.query.groups:
+            suggestion = self._suggest(call, plan.query)
+        return Results(
+            query=plan.query, hits=hits, total=total, page=page, page_size=limit, sort=sort,
+            took_ms=(time.perf_counter() - t0) * 1000, facets=facets, suggestion=suggestion,
+            fuzzy_used=fuzzy_used, filters=plan.filters, shards=call.shards,
+        )  # fmt: skip
+
+    def _query(
+        self,
+        call: FanOut,
+        plan: QueryPlan,
+        request: SearchRequest,
+        options: RankingOptions,
+        stats: CollectionStats | None,
+        fuzzy: Sequence[QueryWord],
+    ) -> dict[int, ShardPage]:
+        fz = list(fuzzy)
+        pages: dict[int, ShardPage] = call.each(
+            lambda a: a.query.remote(plan, request, options, stats, fz)
+        )
+        if pages and next(iter(pages.values())).sort == "recency":
+            blend = (max(p.top for p in pages.values()), max(p.newest for p in pages.values()))
+            pages = call.each(lambda a: a.query.remote(plan, request, options, stats, fz, blend))
+        return pages
+
+    def fetch(
+        self,
+        call: FanOut,
+        docs: Sequence[tuple[int, int, float]],
+        terms: set[str],
+        highlight: bool,
+        snippet_chars: int,
+    ) -> dict[tuple[int, int], Hit]:
+        """The hits of ``(shard, docnum, score)`` from their shards (the fetch phase), by
+        ``(shard, docnum)``."""
+        by_shard: dict[int, list[tuple[int, float]]] = {}
+        for shard, d, score in docs:
+            by_shard.setdefault(shard, []).append((d, score))
+        got: dict[int, list[Hit]] = call.calls(
+            {
+                shard: lambda a, it=items: a.fetch.remote(it, terms, highlight, snippet_chars)  # type: ignore[misc]
+                for shard, items in by_shard.items()
+            }
+        )
+        return {(shard, hit.docnum): hit for shard, shard_hits in got.items() for hit in shard_hits}
+
+    # -- spelling
+    def suggest(self, query: str | ParsedQuery) -> str | None:
+        """As :meth:`Searcher.suggest <newsearch.search.Searcher.suggest>`, over every shard."""
+        parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
+        return self._suggest(self.fanout(), parsed)
+
+    def _suggest(self, call: FanOut, parsed: ParsedQuery) -> str | None:
+        def use(v: _Recorder) -> str | None:
+            def known(word: str) -> bool:
+                qs = known_word(self.analyzers, word)
+                return not qs or any(v.known(q[1], q[2]) for q in qs)
+
+            def correct(word: str) -> str | None:
+                fixes = v.corrections(word, limit=1)
+                return fixes[0] if fixes else None
+
+            return respell(parsed, known, correct)
+
+        return self.vocabulary(call, use)
+
+    # -- articles, related news and copies
+    def home(self, article_id: str) -> int:
+        """The shard that holds ``article_id``."""
+        return shard_of(article_id, len(self.replicas))
+
+    def get(self, article_id: str) -> dict[str, Any] | None:
+        """The stored fields of the article with this id, from its shard, or ``None``."""
+        shard = self.home(article_id)
+        got: dict[str, Any] | None = self.fanout().one(shard, lambda a: a.get.remote(article_id))
+        return got
+
+    def related(
+        self,
+        article: Any,
+        *,
+        options: RankingOptions | None = None,
+        allow_partial: bool | None = None,
+        **fields: Any,
+    ) -> RelatedResults:
+        """As :meth:`Searcher.related <newsearch.search.Searcher.related>`: key terms from
+        the whole index's document frequencies, candidates from every shard, copies
+        collapsed across shards (see :mod:`newsearch.cluster.related`)."""
+        from .related import related
+
+        request, opts = related_request(
+            article, options if options is not None else self.options, fields
+        )
+        return related(self, self.fanout(allow_partial), request, opts)
+
+    def duplicates(self, article_id: str, *, min_similarity: float | None = None) -> list[Copy]:
+        """As :meth:`Searcher.duplicates <newsearch.search.Searcher.duplicates>`: the
+        article's copies on every shard, most similar first (ties: by id)."""
+        from ..duplicates import THRESHOLD
+
+        call = self.fanout()
+        shard = self.home(article_id)
+        found = call.one(shard, lambda a: a.source.remote(article_id))
+        if found is None:
+            raise ArticleNotFoundError(article_id)
+        _, docnum, sig = found
+        threshold = THRESHOLD if min_similarity is None else min_similarity
+        got = call.each(lambda a: a.copies_of.remote(sig, None, threshold))
+        out: list[tuple[float, Copy]] = []
+        for s, found_here in got.items():
+            mine = [c for c in found_here if not (s == shard and c[0] == docnum)]
+            if mine:
+                copies = call.one(s, lambda a, m=mine: a.describe.remote(m))  # type: ignore[misc]
+                out += [(c.similarity, c) for c in copies]
+        out.sort(key=lambda p: (-p[0], p[1].id))
+        return [c for _, c in out]
+
+
+def _merge_facets(
+    parts: Sequence[dict[str, dict[str, int]]], histogram: str | None
+) -> dict[str, dict[str, int]]:
+    """Facet counts added over shards (most first, then by value); the histogram by date."""
+    out: dict[str, dict[str, int]] = {}
+    for part in parts:
+        for name, counts in part.items():
+            into = out.setdefault(name, {})
+            for value, n in counts.items():
+                into[value] = into.get(value, 0) + n
+    for name, counts in out.items():
+        if name == "published" and histogram is not None:
+            out[name] = dict(sorted(counts.items()))
+        else:
+            out[name] = dict(sorted(counts.items(), key=lambda p: (-p[1], p[0])))
+    return out

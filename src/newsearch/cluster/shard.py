@@ -1,0 +1,274 @@
+"""One shard's searcher: what a cluster searcher asks of each shard (a Ray actor).
+
+Each call is one phase of a fan-out search (see :mod:`newsearch.cluster.searcher`): answer
+vocabulary questions, give the statistics of some words, score and rank with statistics
+merged from every shard (the top entries, facet counts, totals), then present the hits the
+merge kept. Document numbers are the shard's own and valid for its current snapshot; the
+searcher is refreshed only by :meth:`ShardSearcher.refresh`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from .. import collect, present
+from ..copies import DuplicateView
+from ..duplicates import Signature, exact, signature_of
+from ..index import NewsIndex
+from ..plan import QueryPlan, QueryWord
+from ..related import Source, own_copies, related_scores
+from ..request import MAX_PAGE_DEPTH, Filters, RankingOptions, RelatedRequest, SearchRequest
+from ..results import Copy, Hit
+from ..schema import TEXT_FIELDS
+from ..stats import CollectionStats
+from ..variants import CorrectionCounts, correction_counts
+
+__all__ = ["FixedStats", "Question", "ShardPage", "ShardSearcher"]
+
+#: A vocabulary question: ("words", skeleton), ("known", field, token) or ("corrections", word).
+Question = tuple[str, ...]
+
+
+class FixedStats:
+    """A :class:`~newsearch.snapshot.StatsSource` that answers with statistics made elsewhere
+    (every shard's, merged): what each shard scores with."""
+
+    def __init__(self, stats: CollectionStats) -> None:
+        self.stats = stats
+
+    @property
+    def doc_count(self) -> int:
+        return self.stats.doc_count
+
+    def statistics(self, words: Sequence[QueryWord]) -> CollectionStats:
+        return self.stats
+
+    def document_frequency(self, field: str, token: str) -> int:
+        raise NotImplementedError("key terms are chosen by the cluster searcher")
+
+
+@dataclass
+class ShardPage:
+    """A shard's answer to the query phase: its best entries ``(sort key, docnum, id,
+    score)``, its total, facet counts, and what the search did."""
+
+    total: int
+    entries: list[tuple[float, int, str, float]]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    sort: str = "relevance"
+    top: float = 0.0  # the best relevance among the matches (recency sort)
+    newest: float = -math.inf  # the newest publication time of the snapshot (recency sort)
+
+
+class ShardSearcher:
+    """Searches one shard (see the module docstring)."""
+
+    def __init__(self, path: str, options: RankingOptions, cache_mb: float) -> None:
+        self.index = NewsIndex.open(path, cache_mb=cache_mb)
+        self.options = options
+        self.searcher = self.index.searcher(options)
+
+    # -- lifecycle
+    def pid(self) -> int:
+        return os.getpid()
+
+    def ping(self) -> bool:
+        return True
+
+    def refresh(self) -> int:
+        """Search the shard's latest commit; returns its document count."""
+        new = self.searcher.refresh()
+        if new is not self.searcher:
+            self.searcher.close()
+            self.searcher = new
+        return self.searcher.view.doccount
+
+    def warm(self) -> None:
+        self.searcher.warm()
+
+    def analyzers(self) -> dict[str, Any]:
+        return dict(self.searcher.snapshot.analyzers)
+
+    def doc_count(self) -> int:
+        return self.searcher.view.doccount
+
+    def newest(self) -> float:
+        ts = self.searcher.view.timestamps("published")
+        finite = ts[~np.isnan(ts)]
+        return float(finite.max()) if finite.size else -math.inf
+
+    # -- planning and statistics
+    def vocabulary(self, questions: list[Question]) -> list[Any]:
+        """The answers of this shard to the planner's questions, in order."""
+        snap = self.searcher.snapshot
+        out: list[Any] = []
+        for q in questions:
+            if q[0] == "words":
+                out.append(snap.vocabulary.variant_index.words(q[1]))
+            elif q[0] == "known":
+                out.append(snap.view.has_term(q[1], q[2]))
+            elif q[0] == "corrections":
+                counts: CorrectionCounts = correction_counts(snap.view, q[1])
+                out.append(counts)
+            else:
+                raise ValueError(f"unknown vocabulary question {q!r}")
+        return out
+
+    def statistics(self, words: Sequence[QueryWord]) -> CollectionStats:
+        return self.searcher.snapshot.statistics(words)
+
+    def frequencies(self, stems: Sequence[str]) -> tuple[int, dict[str, tuple[int, int]]]:
+        """The live document count and each stem's (body, title) document frequencies."""
+        snap = self.searcher.snapshot
+        dfs = {
+            s: (snap.document_frequency("body", s), snap.document_frequency("title", s))
+            for s in stems
+        }
+        return snap.doc_count, dfs
+
+    # -- search
+    def query(
+        self,
+        plan: QueryPlan,
+        request: SearchRequest,
+        options: RankingOptions,
+        stats: CollectionStats | None,
+        fuzzy: Sequence[QueryWord] = (),
+        blend: tuple[float, float] | None = None,
+    ) -> ShardPage:
+        """Score with the merged ``stats`` and rank: this shard's first ``page × limit``
+        entries in the request's order. ``blend``: the recency sort's (best relevance,
+        newest time) over every shard; without it, a recency sort only reports them."""
+        s = self.searcher
+        view = s.view
+        source = FixedStats(stats) if stats is not None else None
+        scores, matched, sort, _ = s.match(plan, options, request.sort, source, fuzzy)
+        want = min(request.page * request.limit, MAX_PAGE_DEPTH)
+        total = int(matched.sum())
+        facets = collect.facet_counts(view, matched, request.facets, request.date_histogram)
+        ts = view.timestamps("published")
+        if sort == "recency":
+            cand = np.flatnonzero(matched)
+            top = float(scores[cand].max()) if cand.size else 0.0
+            page = ShardPage(total, [], facets, sort, top, self.newest())
+            if blend is None:
+                return page
+            best, now = blend
+            if options.now is not None:
+                now = options.now.timestamp()
+            from ..scoring import recency_blend
+
+            keys = recency_blend(
+                view, scores, cand, half_life_days=options.half_life_days,
+                weight=collect.RECENCY_WEIGHT, now=now, top=best,
+            )  # fmt: skip
+            order = np.lexsort((cand, -keys))[:want]
+            page.entries = [
+                (-float(keys[i]), int(cand[i]), "", float(scores[cand[i]])) for i in order
+            ]
+            return self._ids(page)
+        docs = collect.order(
+            view, scores, matched, sort, want, now=options.now,
+            half_life_days=options.half_life_days,
+        )  # fmt: skip
+        entries = []
+        for d in docs:
+            if sort == "relevance":
+                key = -float(scores[d])
+            else:
+                t = float(ts[d])
+                key = math.inf if math.isnan(t) else -t if sort == "newest" else t
+            entries.append((key, d, "", float(scores[d])))
+        return self._ids(ShardPage(total, entries, facets, sort))
+
+    def _ids(self, page: ShardPage) -> ShardPage:
+        view = self.searcher.view
+        page.entries = [(k, d, view.doc_id(d), sc) for k, d, _, sc in page.entries]
+        return page
+
+    def fetch(
+        self,
+        docs: Sequence[tuple[int, float]],
+        terms: set[str],
+        highlight: bool,
+        snippet_chars: int,
+    ) -> list[Hit]:
+        """The hits of ``(docnum, score)`` pairs, highlighted (the fetch phase)."""
+        view = self.searcher.view
+        scores = np.zeros(view.doccount_all, dtype=np.float32)
+        for d, sc in docs:
+            scores[d] = sc
+        return present.hits(
+            view, [d for d, _ in docs], scores, offset=0, terms=terms, highlight=highlight,
+            snippet_chars=snippet_chars,
+        )  # fmt: skip
+
+    # -- articles, related news and copies
+    def get(self, article_id: str) -> dict[str, Any] | None:
+        return self.searcher.get(article_id)
+
+    def source(self, article_id: str) -> tuple[dict[str, Any], int, Signature | None] | None:
+        """An article's stored fields, docnum and signature, or ``None``."""
+        view = self.searcher.view
+        d = view.docnum(article_id)
+        if d is None:
+            return None
+        return view.stored(d), d, self.searcher.snapshot.copies.signature(d)
+
+    def related_candidates(
+        self,
+        src: tuple[str, str, datetime | None, int | None, str | None],
+        flt: Filters,
+        request: RelatedRequest,
+        options: RankingOptions,
+        words: Sequence[QueryWord],
+        stats: CollectionStats,
+        want: int,
+    ) -> tuple[int, list[tuple[float, int, str, Signature | None]]]:
+        """This shard's total and best ``want`` related candidates ``(score, docnum, id,
+        signature)``, scored with the merged ``stats``."""
+        snap = self.searcher.snapshot
+        scores, matched = related_scores(
+            snap, Source(*src), flt, request, options, words, FixedStats(stats)
+        )
+        cand, _ = collect.top_k(scores, want, matched)
+        view, dv = snap.view, snap.copies
+        out = []
+        for d in (int(x) for x in cand):
+            sig = dv.signature(d) if request.collapse else None
+            out.append((float(scores[d]), d, view.doc_id(d), sig))
+        return int(matched.sum()), out
+
+    def copies_of(
+        self, sig: Signature | None, exclude: int | None, min_similarity: float | None = None
+    ) -> list[tuple[int, float, bool]]:
+        """``(docnum, similarity, exact)`` of the copies of a signature in this shard."""
+        dv: DuplicateView = self.searcher.snapshot.copies
+        if min_similarity is None:
+            return [(d, sim, ex) for d, (sim, ex) in own_copies(dv, sig, exclude).items()]
+        out = []
+        for d, sim in dv.copies_of(sig, min_similarity=min_similarity, exclude=exclude):
+            other = dv.signature(d)
+            out.append((d, sim, sig is not None and other is not None and exact(sig, other)))
+        return out
+
+    def describe(self, items: Sequence[tuple[int, float, bool]]) -> list[Copy]:
+        dv = self.searcher.snapshot.copies
+        return [dv.copy(d, sim, ex) for d, sim, ex in items]
+
+    @staticmethod
+    def text_signature(body: str, title: str) -> Signature | None:
+        return signature_of(body, title)
+
+
+def known_word(analyzers: dict[str, Any], word: str) -> list[Question]:
+    """The questions that say whether a word is in the index (the suggestion's test)."""
+    toks = [t.text for t in analyzers["body"](word, mode="query")]
+    return [("known", f, t) for f in TEXT_FIELDS for t in toks]
