@@ -304,7 +304,7 @@ def _collapse(
 
 def ranked_copies(items: Mapping[K, Found]) -> list[tuple[K, Found]]:
     """Copies most similar first (ties: by key)."""
-    return sorted(items.items(), key=lambda x: (-x[1][0], x[0]))  # type: ignore[operator]
+    return sorted(items.items(), key=lambda x: (-x[1][0], x[0]))
 
 
 def _ms(t0: float) -> float:

@@ -179,7 +179,7 @@ class ShardedIndex:
 
         # Every shard gets its writer at once: with more shards than CPUs, they share them
         # (a writer that waited for a CPU would stall the reader, which feeds every shard).
-        cpus = float(ray.cluster_resources().get("CPU", 1.0))
+        cpus = float(ray.cluster_resources().get("CPU", 1.0))  # type: ignore[no-untyped-call]
         need = min(1.0, cpus / self.shards)
         actor = ray.remote(num_cpus=need, max_restarts=WRITER_RESTARTS, max_task_retries=3)(
             ShardWriter

@@ -65,8 +65,10 @@ def is_sharded(path: str | Path) -> bool:
 
 def make_cluster_manifest(shards: int, shard_manifest: dict[str, Any]) -> dict[str, Any]:
     """The cluster manifest of ``shards`` shards made with ``shard_manifest``'s analysis."""
-    keep = ("library_version", "schema_version", "analysis_version", "analyzer")
-    keep += ("exact_analyzer", "cleaner", "exact_fields", "max_field_chars", "duplicates")
+    keep = (
+        "library_version", "schema_version", "analysis_version", "analyzer", "exact_analyzer",
+        "cleaner", "exact_fields", "max_field_chars", "duplicates",
+    )  # fmt: skip
     return {
         "format": FORMAT,
         "shards": shards,

@@ -30,7 +30,7 @@ from ..related import (
     source_filters,
 )
 from ..request import RankingOptions, RelatedRequest
-from ..results import Copy, RelatedResults
+from ..results import Copy, Hit, RelatedResults
 from .fanout import FanOut
 
 if TYPE_CHECKING:
@@ -180,7 +180,7 @@ def related(
     def describe(items: dict[Key, Found]) -> list[Copy]:
         return [copy_of[k] for k, _ in ranked_copies(items) if k in copy_of]
 
-    hits = []
+    hits: list[Hit] = []
     for key in kept:
         hit = fetched.get(key)
         if hit is not None:  # (its shard failed since, and allow_partial said go on)

@@ -268,7 +268,7 @@ class ClusterSearcher:
         fetched = self.fetch(
             call, shown, plan.highlight_terms, request.highlight, request.snippet_chars
         )
-        hits = []
+        hits: list[Hit] = []
         for shard, d, _ in shown:
             hit = fetched.get((shard, d))
             if hit is not None:

@@ -75,7 +75,7 @@ class ShardWriter:
         """Index one batch (one commit); ``key`` names it for the journal."""
         done = self._journal().get(key)
         if done is not None:
-            return (done[0], done[1], done[2], [tuple(r) for r in done[3]])  # type: ignore[misc]
+            return (done[0], done[1], done[2], [tuple(r) for r in done[3]])
         report = self.index.ingest(
             [a for _, _, a in batch], batch_size=len(batch) + 1, workers=1, progress=False
         )
