@@ -43,6 +43,10 @@ def _cmd_index(args: argparse.Namespace) -> int:
     from .schema import DEFAULT_EXACT_FIELDS
 
     path = Path(args.index_dir)
+    if args.shards is not None or (path / "cluster.json").exists():
+        from .cluster.cli import index_command
+
+        return index_command(args, _print_report)
     check_files(args.files)  # a missing or unreadable file fails before an index is made
     exact_fields = None
     if args.exact_fields is not None:
@@ -94,8 +98,13 @@ def _cmd_index(args: argparse.Namespace) -> int:
 def _cmd_info(args: argparse.Namespace) -> int:
     import orjson
 
+    from .cluster.manifest import is_sharded
     from .index import NewsIndex
 
+    if is_sharded(args.index_dir):
+        from .cluster.cli import info_command
+
+        return info_command(args)
     info = NewsIndex.open(args.index_dir).info()
     if args.json:
         sys.stdout.buffer.write(orjson.dumps(info.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
@@ -172,20 +181,19 @@ def _cmd_related(args: argparse.Namespace) -> int:
     import orjson
 
     from .cli_options import from_args
-    from .index import NewsIndex
+    from .cluster.cli import open_searcher
     from .request import RankingOptions, RelatedRequest
 
-    ix = NewsIndex.open(args.index_dir)
     request = from_args(args, RelatedRequest)
     options = from_args(args, RankingOptions)
-    with ix.searcher(options) as s:
+    with open_searcher(args.index_dir, options) as s:  # one index, or a sharded one
         results = s.related(request)
-        title = ix.get(str(request.article))
+        title = s.get(str(request.article))
     if args.json:
         sys.stdout.buffer.write(orjson.dumps(results.to_dict(), option=orjson.OPT_INDENT_2))
         sys.stdout.write("\n")
         return 0
-    print(f"related to {request.article}: {title.title if title else ''}")
+    print(f"related to {request.article}: {title.get('title', '') if title else ''}")
 
     def copies(prefix: str, items: list[Any]) -> None:
         if items:
@@ -205,13 +213,12 @@ def _cmd_search(args: argparse.Namespace) -> int:
     import orjson
 
     from .cli_options import from_args
-    from .index import NewsIndex
+    from .cluster.cli import open_searcher
     from .request import RankingOptions, SearchRequest
 
-    ix = NewsIndex.open(args.index_dir)
     request = from_args(args, SearchRequest)
     options = from_args(args, RankingOptions)
-    with ix.searcher(options) as s:
+    with open_searcher(args.index_dir, options) as s:  # one index, or a sharded one
         results = s.run(request)
     if args.json:
         sys.stdout.buffer.write(orjson.dumps(results.to_dict(), option=orjson.OPT_INDENT_2))
@@ -406,6 +413,12 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--overwrite", action="store_true", help="replace an existing index")
     i.add_argument("--lock-timeout", type=float, default=10.0, help="seconds to wait for a lock")
     i.add_argument("--quiet", action="store_true", help="no progress bars")
+    i.add_argument(
+        "--shards", type=int, default=None, help="a sharded index of N shards, built on Ray"
+    )
+    i.add_argument(
+        "--address", default=None, help="Ray cluster to join (default: a local Ray on loopback)"
+    )
     i.set_defaults(func=_cmd_index)
 
     f = sub.add_parser("info", help="what an index holds and how it was built")

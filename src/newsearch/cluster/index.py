@@ -69,7 +69,15 @@ class ShardedIndex:
         self.path = path
         self.manifest = manifest
         self.placement = placement
-        self.runtime = RayRuntime(address, num_cpus)
+        self.address = address
+        self.num_cpus = num_cpus
+        self.runtime: RayRuntime | None = None
+
+    def ray(self) -> RayRuntime:
+        """Ray, started (or joined) on first use: opening an index and ``info()`` need none."""
+        if self.runtime is None:
+            self.runtime = RayRuntime(self.address, self.num_cpus)
+        return self.runtime
 
     # --- opening ------------------------------------------------------------------------------
     @classmethod
@@ -138,7 +146,9 @@ class ShardedIndex:
 
     def close(self) -> None:
         """Stop Ray if this index started it."""
-        self.runtime.shutdown()
+        if self.runtime is not None:
+            self.runtime.shutdown()
+            self.runtime = None
 
     def __enter__(self) -> ShardedIndex:
         return self
@@ -177,6 +187,7 @@ class ShardedIndex:
         """One writer actor per shard (restarted by Ray if it dies; its batch is retried)."""
         import ray
 
+        self.ray()
         # Every shard gets its writer at once: with more shards than CPUs, they share them
         # (a writer that waited for a CPU would stall the reader, which feeds every shard).
         cpus = float(ray.cluster_resources().get("CPU", 1.0))  # type: ignore[no-untyped-call]
@@ -227,6 +238,7 @@ class ShardedIndex:
 
         from .shard import ShardSearcher
 
+        self.ray()
         if replicas < 1:
             raise ConfigError("replicas must be at least 1")
         actor = ray.remote(num_cpus=0, max_restarts=SEARCHER_RESTARTS, max_task_retries=0)(

@@ -28,7 +28,10 @@ class RayRuntime:
     """Ray for the lifetime of this object (``with RayRuntime(...):`` or :meth:`shutdown`)."""
 
     def __init__(self, address: str | None = None, num_cpus: int | None = None) -> None:
+        import os
+
         ray = require_ray()
+        address = address or os.environ.get("RAY_ADDRESS") or None
         self.started = False
         if not ray.is_initialized():
             if address:

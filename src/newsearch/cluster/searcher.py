@@ -164,20 +164,21 @@ class ClusterSearcher:
     # -- the vocabulary, asked of every shard
     def vocabulary(self, call: FanOut, use: Callable[[_Recorder], T]) -> T:
         """``use(vocabulary)`` once every question it asks has been answered by the shards."""
+        own: dict[Question, Any] | None = None  # this request's, once a shard failed
         for _ in range(16):
-            rec = _Recorder(self._answers)
+            rec = _Recorder(self._answers if own is None else own)
             out = use(rec)
             if not rec.missing:
                 return out
             questions = sorted(rec.missing)
             got = call.each(lambda a, qs=questions: a.vocabulary.remote(qs))  # type: ignore[misc]
-            if len(self._answers) > _MAX_ANSWERS or call.failed:
+            if call.failed and own is None:  # answers of some shards: not kept past this request
+                own = dict(self._answers)
+            if own is None and len(self._answers) > _MAX_ANSWERS:
                 self._answers = {}
-            answers = self._answers if not call.failed else dict(self._answers)
+            answers = self._answers if own is None else own
             for j, q in enumerate(questions):
                 answers[q] = _merge_answer(q, [a[j] for a in got.values()])
-            if call.failed:
-                self._answers = answers  # this request's; not kept past it
         raise RuntimeError("the planner kept asking new vocabulary questions")  # pragma: no cover
 
     def statistics(self, call: FanOut, words: Sequence[QueryWord]) -> CollectionStats:
