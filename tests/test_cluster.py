@@ -292,6 +292,11 @@ def test_ingest_report_is_exact(runtime: RayRuntime, tmp_path: Path) -> None:
     again = ix.ingest(changed, progress=False)
     assert (again.read, again.updated) == (1, 1)
     assert sum(len(NewsIndex.open(ix.shard_path(i))) for i in range(2)) == 30
+    # One article at a time reaches the shard its id routes to.
+    assert ix.upsert(dict(ARTICLES[40], id="new-1")) == "added"
+    assert "new-1" in NewsIndex.open(ix.shard_path(ix.shard_of("new-1")))
+    assert ix.delete(ARTICLES[0]["id"]) and not ix.delete("no-such-id")
+    assert sum(len(NewsIndex.open(ix.shard_path(i))) for i in range(2)) == 30
 
 
 def test_a_writer_killed_mid_build_resumes_and_a_rerun_adds_up(

@@ -12,6 +12,7 @@ as it is, as on one index.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -58,7 +59,8 @@ class FanOut:
         out: dict[int, Any] = {}
         for i, ref in refs.items():
             if ref not in done:
-                ray.cancel(ref)
+                with contextlib.suppress(Exception):  # best effort: it counts as failed anyway
+                    ray.cancel(ref)
                 self.fail(i, f"shard {i} did not answer within {self.timeout} s")
                 continue
             try:

@@ -17,6 +17,7 @@ shard's files stay on that node's disk (see docs/scale-out.md).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping
@@ -26,7 +27,7 @@ from typing import Any, Literal
 import orjson
 
 from ..analysis import AnalyzerSpec
-from ..article import MAX_FIELD_CHARS
+from ..article import MAX_FIELD_CHARS, Article
 from ..cache import DEFAULT_CACHE_MB
 from ..errors import ConfigError
 from ..index import NewsIndex
@@ -226,8 +227,35 @@ class ShardedIndex:
                 max_field_chars=max_field_chars, on_batch=on_batch,
             )  # fmt: skip
         finally:
+            # A writer that cannot close has committed all it will: it is stopped anyway.
+            with contextlib.suppress(ray.exceptions.RayError):
+                ray.get([w.close.remote() for w in writers], timeout=60)
             for w in writers:
                 ray.kill(w, no_restart=True)
+
+    def upsert(self, article: Article | Mapping[str, Any]) -> str:
+        """Add or replace one article in the shard its id routes to, committed at once
+        (``"added"``, ``"updated"`` or ``"unchanged"``). Opens the shard directory here: for
+        shards on a shared filesystem; bulk changes go through :meth:`ingest`."""
+        a = article if isinstance(article, Article) else Article.from_dict(article)
+        ix = NewsIndex.open(self.shard_path(self.shard_of(a.id)))
+        try:
+            done = ix.upsert(a)
+            ix.commit()
+        finally:
+            ix.close()
+        return done
+
+    def delete(self, article_id: str) -> bool:
+        """Delete one article from the shard its id routes to (committed); ``True`` if it
+        was there."""
+        ix = NewsIndex.open(self.shard_path(self.shard_of(article_id)))
+        try:
+            found = ix.delete(article_id)
+            ix.commit()
+        finally:
+            ix.close()
+        return found
 
     # --- searching ----------------------------------------------------------------------------
     def searcher_actors(

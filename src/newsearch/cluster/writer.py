@@ -101,6 +101,9 @@ class ShardWriter:
     def count(self) -> int:
         return len(self.index)
 
+    def close(self) -> None:
+        self.index.close()
+
 
 def ingest(
     writers: list[Any],
