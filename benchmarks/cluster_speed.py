@@ -10,7 +10,8 @@ in a fresh process.
 ``search_speed.queries`` (top 10 with snippets), single index and cluster taking turns query
 by query after one untimed pass; p50/p95 of each and of the per-query difference
 (the fan-out overhead); the same for related news (``k=10``, copies collapsed) on a sample of
-ids. Also counts the queries whose top-10 ids (ties aside) or scores (1e-6) differ.
+ids. The first pass (each query's first run: the cluster searcher's vocabulary answers and
+merged statistics made) is reported apart from the steady pass. Also counts the queries whose top-10 ids (ties aside) or scores (1e-6) differ.
 
     python benchmarks/cluster_speed.py --data ../shared/datasets [--corpus all] [--limit 5000]
         [--shards 1 2 4] [--workers 1 2] [--queries 300] [--related 100]
@@ -97,9 +98,15 @@ def latency(one: str, sharded: str, data: Path, n_q: int, n_rel: int) -> dict[st
         cs = ix.searcher(timeout=60)
         ids = single.view.ids()
         sample = [ids[i] for i in range(0, len(ids), max(1, len(ids) // n_rel))][:n_rel]
-        for q in qs:  # untimed pass: caches and vocabulary answers
+        first_one: list[float] = []
+        first_cl: list[float] = []
+        for q in qs:  # the first pass: caches, vocabulary answers and statistics made
+            t0 = time.perf_counter()
             single.search(q)
+            t1 = time.perf_counter()
             cs.search(q)
+            first_one.append((t1 - t0) * 1000)
+            first_cl.append((time.perf_counter() - t1) * 1000)
         one_ms: list[float] = []
         cl_ms: list[float] = []
         diff: list[float] = []
@@ -140,6 +147,11 @@ def latency(one: str, sharded: str, data: Path, n_q: int, n_rel: int) -> dict[st
             "overhead": _summary(diff),
             "differing_top10": differ,
             "queries": len(qs),
+            "first_pass": {
+                "single": _summary(first_one),
+                "cluster": _summary(first_cl),
+                "overhead": _summary([b - a for a, b in zip(first_one, first_cl, strict=True)]),
+            },
         },
         "related": {
             "single": _summary(r_one),

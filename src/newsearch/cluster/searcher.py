@@ -30,7 +30,7 @@ from ..query import ParsedQuery, parse_query
 from ..request import MAX_PAGE_DEPTH, Filters, RankingOptions, SearchRequest
 from ..results import Copy, Hit, Results
 from ..search import SUGGEST_BELOW, related_request, respell, search_request
-from ..stats import CollectionStats
+from ..stats import CollectionStats, word_key
 from ..variants import VariantIndex, add_correction_counts, rank_corrections, variant_key
 from .fanout import FanOut
 from .manifest import shard_of
@@ -119,6 +119,7 @@ class ClusterSearcher:
         first = self.replicas[0][0]
         self.analyzers: dict[str, Any] = ray.get(first.analyzers.remote(), timeout=60 + timeout)
         self._answers: dict[Question, Any] = {}
+        self._stats = CollectionStats(0, 0)  # merged counts of the words seen so far
 
     # -- lifecycle
     def close(self) -> None:
@@ -153,6 +154,7 @@ class ClusterSearcher:
         call = FanOut([a for g in self.replicas for a in g], self.timeout, False)
         call.each(lambda a: a.refresh.remote())
         self._answers.clear()
+        self._stats = CollectionStats(0, 0)
         return self
 
     def warm(self) -> ClusterSearcher:
@@ -182,9 +184,43 @@ class ClusterSearcher:
         raise RuntimeError("the planner kept asking new vocabulary questions")  # pragma: no cover
 
     def statistics(self, call: FanOut, words: Sequence[QueryWord]) -> CollectionStats:
-        """Every shard's statistics for ``words``, merged (the dfs phase)."""
-        got = call.each(lambda a: a.statistics.remote(list(words)))
-        return CollectionStats.merge(got.values())
+        """Every shard's statistics for ``words``, merged (the dfs phase). The merged counts
+        of words seen before are kept until :meth:`refresh` (the shards' snapshots do not
+        change before it), so a repeated word costs no round."""
+        if call.failed:  # the shards that answered: this request's statistics only
+            return CollectionStats.merge(
+                call.each(lambda a: a.statistics.remote(list(words))).values()
+            )
+        if len(self._stats.term_df) > _MAX_ANSWERS:
+            self._stats = CollectionStats(0, 0)
+        fields = sorted({t.field for w in words for t in w.terms})
+        new = [w for w in words if word_key(w) not in self._stats.word_df]
+        if new or any(f not in self._stats.field_length for f in fields):
+            got = call.each(lambda a: a.statistics.remote(new or list(words)))
+            if call.failed:
+                return self.statistics(call, words)
+            merged = CollectionStats.merge(got.values())
+            self._stats = CollectionStats(
+                merged.doc_count, merged.doc_count_all,
+                {**self._stats.field_length, **merged.field_length},
+                {**self._stats.term_df, **merged.term_df},
+                {**self._stats.word_df, **merged.word_df},
+            )  # fmt: skip
+        return self._partial(self._stats, words)
+
+    @staticmethod
+    def _partial(stats: CollectionStats, words: Sequence[QueryWord]) -> CollectionStats:
+        """The statistics ``gather`` would give for ``words``, from a larger set."""
+        keys = [word_key(w) for w in words]
+        return CollectionStats(
+            doc_count=stats.doc_count,
+            doc_count_all=stats.doc_count_all,
+            field_length={
+                f: stats.field_length[f] for f in sorted({t[0] for k in keys for t in k})
+            },
+            term_df={t: stats.term_df[t] for k in keys for t in k},
+            word_df={k: stats.word_df[k] for k in keys},
+        )
 
     # -- search
     def search(
