@@ -11,7 +11,8 @@ in a fresh process.
 by query after one untimed pass; p50/p95 of each and of the per-query difference
 (the fan-out overhead); the same for related news (``k=10``, copies collapsed) on a sample of
 ids. The first pass (each query's first run: the cluster searcher's vocabulary answers and
-merged statistics made) is reported apart from the steady pass. Also counts the queries whose top-10 ids (ties aside) or scores (1e-6) differ.
+merged statistics made) is reported apart from the steady pass. Also counts the queries whose
+top-10 ids (ties aside) or scores (1e-6) differ.
 
     python benchmarks/cluster_speed.py --data ../shared/datasets [--corpus all] [--limit 5000]
         [--shards 1 2 4] [--workers 1 2] [--queries 300] [--related 100]
