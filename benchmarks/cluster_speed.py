@@ -8,7 +8,7 @@ in a fresh process.
 
 **Search.** On the 1-index build and each sharded build: the queries of
 ``search_speed.queries`` (top 10 with snippets), single index and cluster taking turns query
-by query after one untimed pass; p50/p95 of each and of the per-query difference
+by query; p50/p95 of each and of the per-query difference
 (the fan-out overhead); the same for related news (``k=10``, copies collapsed) on a sample of
 ids. The first pass (each query's first run: the cluster searcher's vocabulary answers and
 merged statistics made) is reported apart from the steady pass. Also counts the queries whose

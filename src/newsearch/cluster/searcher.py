@@ -116,6 +116,9 @@ class ClusterSearcher:
             self.options, replicas=replicas, cache_mb=cache_mb
         )  # fmt: skip
         self._turn = 0
+        #: Page 1: every shard presents its first ``limit`` hits in the query phase, saving
+        #: the fetch round (deeper pages are fetched from the shards that hold them).
+        self.fetch_in_query = True
         first = self.replicas[0][0]
         self.analyzers: dict[str, Any] = ray.get(first.analyzers.remote(), timeout=60 + timeout)
         self._answers: dict[Question, Any] = {}
@@ -302,9 +305,11 @@ class ClusterSearcher:
              for key, d, ident, score in p.entries),
         )[:want]  # fmt: skip
         shown = [(shard, d, score) for _, _, shard, d, score in entries[(page - 1) * limit :]]
-        fetched = self.fetch(
-            call, shown, plan.highlight_terms, request.highlight, request.snippet_chars
-        )
+        fetched = {(s, h.docnum): h for s, p in pages.items() for h in p.hits}
+        if any(key not in fetched for key in ((s, d) for s, d, _ in shown)):
+            fetched = self.fetch(
+                call, shown, plan.highlight_terms, request.highlight, request.snippet_chars
+            )
         hits: list[Hit] = []
         for shard, d, _ in shown:
             hit = fetched.get((shard, d))
@@ -331,12 +336,15 @@ class ClusterSearcher:
         fuzzy: Sequence[QueryWord],
     ) -> dict[int, ShardPage]:
         fz = list(fuzzy)
+        show = request.limit if request.page == 1 and self.fetch_in_query else 0
         pages: dict[int, ShardPage] = call.each(
-            lambda a: a.query.remote(plan, request, options, stats, fz)
+            lambda a: a.query.remote(plan, request, options, stats, fz, None, show)
         )
         if pages and next(iter(pages.values())).sort == "recency":
             blend = (max(p.top for p in pages.values()), max(p.newest for p in pages.values()))
-            pages = call.each(lambda a: a.query.remote(plan, request, options, stats, fz, blend))
+            pages = call.each(
+                lambda a: a.query.remote(plan, request, options, stats, fz, blend, show)
+            )
         return pages
 
     def fetch(

@@ -65,6 +65,8 @@ class ShardPage:
     sort: str = "relevance"
     top: float = 0.0  # the best relevance among the matches (recency sort)
     newest: float = -math.inf  # the newest publication time of the snapshot (recency sort)
+    #: the hits of the first ``show`` entries, when the query phase also fetches (page 1)
+    hits: list[Hit] = field(default_factory=list)
 
 
 class ShardSearcher:
@@ -142,10 +144,29 @@ class ShardSearcher:
         stats: CollectionStats | None,
         fuzzy: Sequence[QueryWord] = (),
         blend: tuple[float, float] | None = None,
+        show: int = 0,
     ) -> ShardPage:
         """Score with the merged ``stats`` and rank: this shard's first ``page × limit``
         entries in the request's order. ``blend``: the recency sort's (best relevance,
-        newest time) over every shard; without it, a recency sort only reports them."""
+        newest time) over every shard; without it, a recency sort only reports them.
+        ``show``: also present the first ``show`` entries (page 1: saves the fetch round)."""
+        page = self._query(plan, request, options, stats, fuzzy, blend)
+        if show and page.entries:
+            page.hits = self.fetch(
+                [(d, sc) for _, d, _, sc in page.entries[:show]], plan.highlight_terms,
+                request.highlight, request.snippet_chars,
+            )  # fmt: skip
+        return page
+
+    def _query(
+        self,
+        plan: QueryPlan,
+        request: SearchRequest,
+        options: RankingOptions,
+        stats: CollectionStats | None,
+        fuzzy: Sequence[QueryWord],
+        blend: tuple[float, float] | None,
+    ) -> ShardPage:
         s = self.searcher
         view = s.view
         source = FixedStats(stats) if stats is not None else None
