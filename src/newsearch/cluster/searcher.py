@@ -169,19 +169,20 @@ class ClusterSearcher:
     # -- the vocabulary, asked of every shard
     def vocabulary(self, call: FanOut, use: Callable[[_Recorder], T]) -> T:
         """``use(vocabulary)`` once every question it asks has been answered by the shards."""
+        cache = self._answers  # (one object per request: other threads may replace it)
+        if len(cache) > _MAX_ANSWERS:
+            cache = self._answers = {}
         own: dict[Question, Any] | None = None  # this request's, once a shard failed
         for _ in range(16):
-            rec = _Recorder(self._answers if own is None else own)
+            rec = _Recorder(cache if own is None else own)
             out = use(rec)
             if not rec.missing:
                 return out
             questions = sorted(rec.missing)
             got = call.each(lambda a, qs=questions: a.vocabulary.remote(qs))  # type: ignore[misc]
             if call.failed and own is None:  # answers of some shards: not kept past this request
-                own = dict(self._answers)
-            if own is None and len(self._answers) > _MAX_ANSWERS:
-                self._answers = {}
-            answers = self._answers if own is None else own
+                own = dict(cache)
+            answers = cache if own is None else own
             for j, q in enumerate(questions):
                 answers[q] = _merge_answer(q, [a[j] for a in got.values()])
         raise RuntimeError("the planner kept asking new vocabulary questions")  # pragma: no cover
@@ -194,22 +195,23 @@ class ClusterSearcher:
             return CollectionStats.merge(
                 call.each(lambda a: a.statistics.remote(list(words))).values()
             )
-        if len(self._stats.term_df) > _MAX_ANSWERS:
-            self._stats = CollectionStats(0, 0)
+        known = self._stats  # (one object per request: other threads may replace it)
+        if len(known.term_df) > _MAX_ANSWERS:
+            known = CollectionStats(0, 0)
         fields = sorted({t.field for w in words for t in w.terms})
-        new = [w for w in words if word_key(w) not in self._stats.word_df]
-        if new or any(f not in self._stats.field_length for f in fields):
+        new = [w for w in words if word_key(w) not in known.word_df]
+        if new or any(f not in known.field_length for f in fields):
             got = call.each(lambda a: a.statistics.remote(new or list(words)))
             if call.failed:
                 return self.statistics(call, words)
             merged = CollectionStats.merge(got.values())
-            self._stats = CollectionStats(
+            known = self._stats = CollectionStats(
                 merged.doc_count, merged.doc_count_all,
-                {**self._stats.field_length, **merged.field_length},
-                {**self._stats.term_df, **merged.term_df},
-                {**self._stats.word_df, **merged.word_df},
+                {**known.field_length, **merged.field_length},
+                {**known.term_df, **merged.term_df},
+                {**known.word_df, **merged.word_df},
             )  # fmt: skip
-        return self._partial(self._stats, words)
+        return self._partial(known, words)
 
     @staticmethod
     def _partial(stats: CollectionStats, words: Sequence[QueryWord]) -> CollectionStats:
