@@ -112,14 +112,19 @@ class ShardedIndex:
                 )
             shutil.rmtree(p)
         p.mkdir(parents=True, exist_ok=True)
+        # With placement="resources" each shard is made on its node by its writer (its disk,
+        # not this one); here one is made and removed, for the manifest it would have.
+        made = range(shards) if placement == "shared" else [0]
         first: dict[str, Any] = {}
-        for i in range(shards):
+        for i in made:
             ix = NewsIndex.create(
                 p / shard_name(i), analyzer, exact_analyzer=exact_analyzer, cleaner=cleaner,
                 exact_fields=exact_fields,
             )  # fmt: skip
             first = first or ix.manifest
             ix.close()
+        if placement != "shared":
+            shutil.rmtree(p / shard_name(0))
         write_json_atomic(p / CLUSTER_MANIFEST, make_cluster_manifest(shards, first))
         return cls(p, read_cluster_manifest(p), address=address, num_cpus=num_cpus,
                    placement=placement)  # fmt: skip
