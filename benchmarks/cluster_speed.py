@@ -139,9 +139,13 @@ def latency(one: str, sharded: str, data: Path, n_q: int, n_rel: int) -> dict[st
             r_cl.append((t2 - t1) * 1000)
             r_diff.append(r_cl[-1] - r_one[-1])
             r_differ += not _same([(h.id, h.score) for h in b], [(h.id, h.score) for h in a])
+        import ray
+
+        usage = ray.get([a.usage.remote() for a in cs.actors])
         cs.close()
         single.close()
     return {
+        "shards": usage,
         "search": {
             "single": _summary(one_ms),
             "cluster": _summary(cl_ms),

@@ -84,6 +84,18 @@ class ShardSearcher:
     def ping(self) -> bool:
         return True
 
+    def usage(self) -> dict[str, float]:
+        """What this shard costs: documents, peak memory of the process (MB), files (MB)."""
+        import resource
+
+        path = self.index.path
+        disk = sum(f.stat().st_size for f in path.iterdir()) if path else 0
+        return {
+            "documents": float(self.searcher.view.doccount),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "disk_mb": disk / 1e6,
+        }
+
     def refresh(self) -> int:
         """Search the shard's latest commit; returns its document count."""
         new = self.searcher.refresh()
