@@ -92,13 +92,15 @@ def latency(one: str, sharded: str, data: Path, n_q: int, n_rel: int) -> dict[st
     from newsearch.index import NewsIndex
     from search_speed import queries
 
-    qs = queries(data, n_q)
+    qs = queries(Path(data), n_q)
     with RayRuntime(num_cpus=2):
         ix = ShardedIndex.open(sharded)
         single = NewsIndex.open(one).searcher()
         cs = ix.searcher(timeout=60)
-        ids = single.view.ids()
-        sample = [ids[i] for i in range(0, len(ids), max(1, len(ids) // n_rel))][:n_rel]
+        view = single.view
+        step = max(1, view.doccount_all // n_rel)
+        sample = [view.doc_id(d) for d in range(0, view.doccount_all, step) if view.live[d]]
+        sample = sample[:n_rel]
         first_one: list[float] = []
         first_cl: list[float] = []
         for q in qs:  # the first pass: caches, vocabulary answers and statistics made
@@ -201,11 +203,12 @@ def main() -> None:
     ap.add_argument("--related", type=int, default=100)
     ap.add_argument("--no-search", action="store_true", help="build times only")
     ap.add_argument("--out", default=str(HERE / "results"))
+    ap.add_argument("--workdir", default=None, help="keep the builds here (default: a temp dir)")
     args = ap.parse_args()
     data = Path(args.data)
     started = datetime.now(UTC)
     results: dict[str, Any] = {"build": {}, "search": {}}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         files = shards(data, args.corpus)
         if args.limit:
             files = limited_copy(files, args.limit, Path(tmp) / "limited.jsonl.gz")
