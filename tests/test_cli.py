@@ -385,3 +385,42 @@ def test_bash_completion(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
     assert code == 0 and "bashcompinit" in zsh and "_newsearch" in zsh
     code, _, err = run(["completion", "fish"], capsys)
     assert code == 2 and "invalid choice" in err
+
+
+def _on_a_terminal(argv: list[str], env: dict[str, str]) -> str:
+    """Run ``python -m newsearch ARGV`` with its standard output on a pseudo-terminal."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsearch", *argv], stdout=follower, stderr=subprocess.PIPE, env=env
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=60)
+    os.close(leader)
+    assert proc.returncode == 0
+    return b"".join(chunks).decode("utf-8")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_7_colour_on_a_real_terminal_unless_no_color(fixture_index_dir: Path) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    argv = ["search", str(fixture_index_dir), "كوريا الشمالية", "--limit", "2"]
+    shown = _on_a_terminal(argv, env)
+    assert "\x1b[1;33m" in shown and "<mark>" not in shown and RLM in shown
+    plain = _on_a_terminal(argv, {**env, "NO_COLOR": "1"})
+    assert "\x1b[" not in plain and "<mark>" not in plain and RLM not in plain
+    assert "كوريا الشمالية" in plain
