@@ -141,7 +141,9 @@ BAD_VALUES = [
 ]
 
 
-@pytest.mark.parametrize(("argv", "flag"), BAD_VALUES, ids=[" ".join(a[2:]) for a, _ in BAD_VALUES])
+@pytest.mark.parametrize(
+    ("argv", "flag"), BAD_VALUES, ids=[f"{a[0]} {a[-2]} {a[-1]}" for a, _ in BAD_VALUES]
+)
 def test_6_bad_values_exit_2_naming_the_flag(
     argv: list[str], flag: str, fixture_index_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
