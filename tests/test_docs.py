@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from newsearch.cli import build_parser
+
 ROOT = Path(__file__).resolve().parent.parent
 FENCE = re.compile(r"```python\n(.*?)```", re.S)
 BLOCKS = FENCE.findall((ROOT / "README.md").read_text("utf-8"))
@@ -29,6 +31,9 @@ DOC_BLOCKS = [
     for path in sorted((ROOT / "docs").glob("*.md"))
     for i, code in enumerate(FENCE.findall(path.read_text("utf-8")))
 ]
+COMMANDS = list(
+    next(a for a in build_parser()._actions if a.dest == "command").choices  # type: ignore[arg-type]
+)
 #: Blocks that are compiled but not run, and why (must match the block's first line).
 NOT_RUN = {"web.md:0": "serves until stopped"}
 
@@ -105,5 +110,7 @@ def test_docs_site_builds_without_warnings(tmp_path: Path) -> None:
     api = (tmp_path / "reference/api/index.html").read_text("utf-8")
     assert "NewsIndex" in api and "SearchRequest" in api and "sample_path" in api
     cli = (tmp_path / "reference/cli/index.html").read_text("utf-8")
-    assert "newsearch search" in cli and "--limit" in cli and "examples:" in cli
+    assert "--limit" in cli and cli.count("examples:") >= len(COMMANDS)
+    for command in COMMANDS:
+        assert f"newsearch {command}</h2>" in cli or f"newsearch {command}<a" in cli, command
     assert time.perf_counter() - t0 < 120

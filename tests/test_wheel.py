@@ -2,10 +2,9 @@
 environment outside the repository (its dependencies from the package index), then used in an
 empty directory the way the README tells a new user: ``newsearch --version``, ``newsearch
 demo``, and the README's Python examples that need no extra (the one that needs ``[bench]``
-must stop at once with the install hint; the web one needs ``[web]`` and is run by
-tests/test_docs.py).
+must stop at once with the install hint); then, with ``[web]`` installed, the web example.
 
-About 30 s, most of it ``pip install`` (pip's cache makes later runs faster). Skipped, saying
+About 45 s, most of it ``pip install`` (pip's cache makes later runs faster). Skipped, saying
 why, only when no wheel can be built or installed because the package index is out of reach.
 """
 
@@ -123,4 +122,12 @@ def test_wheel_installs_and_runs_in_an_empty_directory(tmp_path: Path) -> None:
                        text=True, timeout=120)  # fmt: skip
     assert p.returncode == 1 and "MissingExtraError" in p.stderr, p.stderr
     assert "pip install 'newsearch[bench]'" in p.stderr
+    # With [web] (which brings httpx2 for FastAPI's TestClient) the web example runs too.
+    _run([str(python), "-m", "pip", "install", "-q", f"{wheel}[web]"], tmp_path, env, timeout=300)
+    web = [b for b in BLOCKS if "newsearch.web" in b]
+    assert len(web) == 1
+    (tmp_path / "blocks.json").write_text(json.dumps(web), encoding="utf-8")
+    out = _run([str(python), str(tmp_path / "run_blocks.py"), str(tmp_path / "blocks.json")],
+               empty, env)  # fmt: skip
+    assert "blocks run: 1" in out
     assert list(empty.iterdir()) == []
