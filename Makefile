@@ -28,7 +28,7 @@ demo: $(VENV)/.installed
 # The documentation site (mkdocs.yml; API and CLI references generated) in site/; a warning
 # fails the build. `docs/` is also a folder, hence .PHONY.
 docs: $(VENV)/.installed-dev
-	$(BIN)/mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 # The Lucene peer (benchmarks/peers/) needs Debian's Lucene jars and a JDK. Best effort: where
 # they cannot be installed, its tests skip and say why.
