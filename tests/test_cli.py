@@ -176,6 +176,9 @@ def test_7_colour_on_a_terminal_and_never_with_no_color(
     code, out, _ = run(["--color", "always", "search", str(fixture_index_dir), "كوريا"], capsys)
     assert code == 0 and "\x1b[1;33m" in out and "<mark>" not in out
     assert any(line.lstrip().startswith(RLM) for line in out.splitlines())
+    _, after, _ = run(["search", str(fixture_index_dir), "كوريا", "--color", "always"], capsys)
+    timeless = re.compile(r"\([\d.]+ ms\)")
+    assert timeless.sub("", after) == timeless.sub("", out)  # --color after the command too
 
     class Tty:
         def isatty(self) -> bool:

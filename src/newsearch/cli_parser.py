@@ -57,6 +57,11 @@ EXAMPLES: dict[str, str] = {
 }
 
 
+_COLOR = ("auto", "always", "never")
+_COLOR_HELP = "highlights in colour: auto (on a terminal, unless NO_COLOR is set), always, never"
+_PRINTS_TEXT = {"analyze", "demo", "search", "related", "duplicates"}
+
+
 def _sub(
     sub: argparse._SubParsersAction[argparse.ArgumentParser],
     name: str,
@@ -71,6 +76,8 @@ def _sub(
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.set_defaults(command=name)
+    if name in _PRINTS_TEXT:  # also after the command; the top-level value stands otherwise
+        parser.add_argument("--color", choices=_COLOR, default=argparse.SUPPRESS, help=_COLOR_HELP)
     return parser
 
 
@@ -91,12 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         "options and examples.",
     )
     p.add_argument("--version", action="version", version=f"newsearch {__version__}")
-    p.add_argument(
-        "--color",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="highlights in colour: auto (on a terminal, unless NO_COLOR is set), always, never",
-    )
+    p.add_argument("--color", choices=_COLOR, default="auto", help=_COLOR_HELP)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     a = _sub(sub, "analyze", "show the index terms of a text (or of standard input)")
