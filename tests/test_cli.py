@@ -278,6 +278,12 @@ def test_8_bench_and_serve_say_which_extra(
     assert code == 2 and "pip install 'newsearch[bench]'" in err and "scipy" in err
     code, _, err = run(["serve", str(tmp_path)], capsys)
     assert code == 2 and "pip install 'newsearch[web]'" in err
+    from newsearch.errors import MissingExtraError
+
+    for name in [m for m in sys.modules if m.startswith("newsearch.web")]:
+        monkeypatch.delitem(sys.modules, name)
+    with pytest.raises(MissingExtraError, match=r"pip install 'newsearch\[web\]'"):
+        import newsearch.web  # noqa: F401
 
 
 # -- 9. licence and metadata --------------------------------------------------------------------
