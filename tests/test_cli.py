@@ -435,3 +435,33 @@ def test_7_colour_on_a_real_terminal_unless_no_color(fixture_index_dir: Path) ->
     plain = _on_a_terminal(argv, {**env, "NO_COLOR": "1"})
     assert "\x1b[" not in plain and "<mark>" not in plain and RLM not in plain
     assert "كوريا الشمالية" in plain
+
+
+def _runnable_examples() -> list[str]:
+    """The ``--help`` examples that read an index or a text and write nothing (``index``,
+    ``demo``, ``serve``, ``bench`` and shell pipelines are left out)."""
+    import shlex
+
+    from newsearch.cli_parser import EXAMPLES
+
+    out = []
+    for command, text in EXAMPLES.items():
+        if command in ("index", "serve", "bench", "demo", "completion"):
+            continue
+        for line in text.splitlines():
+            line = line.split("  #")[0].strip()
+            if line.startswith("newsearch ") and "|" not in line:
+                out.append(line)
+                shlex.split(line)  # well formed
+    return out
+
+
+@pytest.mark.parametrize("example", _runnable_examples())
+def test_help_examples_run(
+    example: str, fixture_index_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shlex
+
+    argv = [a.replace("news-index", str(fixture_index_dir)) for a in shlex.split(example)[1:]]
+    code, out, err = run(argv, capsys)
+    assert code == 0 and out, err

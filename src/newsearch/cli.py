@@ -32,8 +32,13 @@ def _style(args: argparse.Namespace) -> Style:
 def _print_json(data: Any) -> None:
     import orjson
 
+    text = orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n"
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream (a notebook, a StringIO)
+        sys.stdout.write(text.decode("utf-8"))
+        return
     sys.stdout.flush()
-    sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+    buffer.write(text)
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
