@@ -9,23 +9,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .cli_parser import build_parser
+from .terminal import Style, one_line  # the standard library only: cheap to import
 
 if TYPE_CHECKING:
     from .ingest import IngestReport
-    from .terminal import Style
 
 __all__ = ["build_parser", "main"]
 
 
-def one_line(text: str) -> str:
-    from .terminal import one_line as flat
-
-    return flat(text)
-
-
 def _style(args: argparse.Namespace) -> Style:
-    from .terminal import Style
-
     return Style.for_stream(sys.stdout, getattr(args, "color", "auto"))
 
 
