@@ -102,6 +102,13 @@ def test_4_demo_takes_any_json_lines_file(
     assert f"Indexed 2 articles from {sample}" in out and "a · score" in out
     code, _, err = run(["demo", "--sample", str(tmp_path / "missing.jsonl")], capsys)
     assert code == 2 and "missing.jsonl" in err
+    # --index keeps the index, and never replaces a directory that holds something.
+    kept = tmp_path / "kept"
+    assert run(["demo", "--sample", str(sample), "--index", str(kept), "النفط"], capsys)[0] == 0
+    code, _, err = run(["demo", "--sample", str(sample), "--index", str(kept)], capsys)
+    assert code == 2 and "--overwrite" in err
+    argv = ["demo", "--sample", str(sample), "--index", str(kept), "--overwrite", "كأس"]
+    assert run(argv, capsys)[0] == 0
 
 
 def test_4_the_sample_and_its_attribution_ship_in_the_package() -> None:

@@ -183,6 +183,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         index_dir = Path(args.index) if args.index else Path(tmp) / "index"
+        if args.index and index_dir.exists() and any(index_dir.iterdir()) and not args.overwrite:
+            print(
+                f"newsearch: error: {index_dir} exists and is not empty; add --overwrite to "
+                "replace it with the demo index",
+                file=sys.stderr,
+            )
+            return 2
         ix = NewsIndex.create(index_dir, overwrite=True)
         report = ix.ingest(sample, progress=False, workers=args.workers)
         took = time.perf_counter() - t0

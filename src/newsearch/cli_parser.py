@@ -123,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", metavar="PATH", default=None, help="also show the analysis of this text file"
     )
     d.add_argument("--index", metavar="DIR", help="keep the demo index in this directory")
+    d.add_argument(
+        "--overwrite", action="store_true", help="replace what --index DIR holds (else refused)"
+    )
     d.add_argument("--workers", type=int, default=None, help="indexing processes")
     d.add_argument("query", nargs="*", help="queries to run (default: a few examples)")
 
