@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DATA ?= ../shared/datasets
 
-.PHONY: demo test peers browser bench bench-analysis bench-index clean
+.PHONY: demo test docs peers browser bench bench-analysis bench-index clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +17,18 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[fast,dev,bench,web,cluster]"
+	$(BIN)/python -m pip install -q -e ".[fast,dev,bench,web,docs,cluster]"
 	touch $@ $(VENV)/.installed
 
+# `newsearch demo` alone indexes the 268 articles shipped in the package; from a clone the demo
+# shows the larger sample of examples/ and the analysis of the scraped seed article.
 demo: $(VENV)/.installed
-	$(BIN)/newsearch demo
+	$(BIN)/newsearch demo --sample examples/ant_sample.jsonl.gz --seed tests/data/seed/scraped_article_ar.txt
+
+# The documentation site (mkdocs.yml; API and CLI references generated) in site/; a warning
+# fails the build. `docs/` is also a folder, hence .PHONY.
+docs: $(VENV)/.installed-dev
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 # The Lucene peer (benchmarks/peers/) needs Debian's Lucene jars and a JDK. Best effort: where
 # they cannot be installed, its tests skip and say why.
@@ -43,8 +50,8 @@ browser:
 	fi
 
 test: $(VENV)/.installed-dev peers browser
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
@@ -67,4 +74,4 @@ bench-index: $(VENV)/.installed
 	$(BIN)/python benchmarks/index_speed.py --data $(DATA)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build site src/*.egg-info

@@ -23,6 +23,8 @@ MAX_LINES = 600
 
 LAYERS: dict[str, int] = {
     "errors": 0,
+    "extras": 0,
+    "sample": 0,
     "_lexicon": 0,
     "normalize": 0,
     "stemmers": 1,
@@ -55,6 +57,9 @@ LAYERS: dict[str, int] = {
     "related": 7,
     "cli": 8,
     "cli_options": 8,
+    "cli_parser": 8,
+    "completion": 8,
+    "terminal": 8,
     "__main__": 8,
     "web": 8,
     "evaluate": 8,

@@ -301,7 +301,7 @@ def test_cli_search(ix: NewsIndex, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["search", str(ix.path), "كوريا الشمالية", "--source", "BBC", "--facets",
                  "--limit", "2"]) == 0  # fmt: skip
     out = capsys.readouterr().out
-    assert "results (" in out and "[BBC " in out and "source: BBC" in out
+    assert "results (" in out and " BBC · " in out and "source: BBC" in out
     assert main(["search", str(ix.path), "كوريا", "--json", "--from", "2018-05-01",
                  "--to", "2018-05-31", "--sort", "newest"]) == 0  # fmt: skip
     data = orjson.loads(capsys.readouterr().out)

@@ -257,7 +257,7 @@ def test_index_searcher_is_typed(tmp_path: Path) -> None:
         assert isinstance(s, Searcher) and s.options.proximity == 0
 
 
-# --- the documentation -----------------------------------------------------------------------------
+# --- the documentation ---------------------------------------------------------------------------
 
 
 def options_table(cls: type) -> str:

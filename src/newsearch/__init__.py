@@ -1,10 +1,12 @@
 """newsearch: search Arabic news with Whoosh.
 
->>> from newsearch import NewsIndex                                # doctest: +SKIP
->>> ix = NewsIndex.in_memory()                                     # doctest: +SKIP
->>> ix.ingest("articles.jsonl")                                    # doctest: +SKIP
->>> with ix.searcher() as s:                                       # doctest: +SKIP
-...     print([h.title for h in s.search("كوريا الشمالية", limit=3)])
+>>> from newsearch import NewsIndex, sample_path
+>>> ix = NewsIndex.in_memory()
+>>> ix.ingest(sample_path(), progress=False).added    # 268 bundled articles, or your .jsonl
+268
+>>> with ix.searcher() as s:
+...     print(s.search("كوريا الشمالية").total)
+41
 
 Submodules are imported on first use, so ``import newsearch`` costs next to nothing (a web
 backend importing it pays for what it uses). The names below are the public surface; lower
@@ -43,6 +45,8 @@ _EXPORTS = {
     "IndexMismatchError": "newsearch.errors",
     "IndexLockedError": "newsearch.errors",
     "IngestAborted": "newsearch.errors",
+    "MissingExtraError": "newsearch.errors",
+    "sample_path": "newsearch.sample",
 }
 
 __all__ = [
@@ -58,6 +62,7 @@ __all__ = [
     "IndexNotFoundError",
     "IngestAborted",
     "IngestReport",
+    "MissingExtraError",
     "NewsIndex",
     "NewsearchError",
     "RankingOptions",
@@ -70,6 +75,7 @@ __all__ = [
     "analyze",
     "analyzer_names",
     "get_analyzer",
+    "sample_path",
 ]
 
 if TYPE_CHECKING:
@@ -83,12 +89,14 @@ if TYPE_CHECKING:
         IndexMismatchError,
         IndexNotFoundError,
         IngestAborted,
+        MissingExtraError,
         NewsearchError,
     )
     from .index import NewsIndex
     from .ingest import IngestReport
     from .request import RankingOptions, RelatedRequest, SearchRequest
     from .results import Copy, Hit, RelatedResults, Results
+    from .sample import sample_path
     from .search import Searcher
 
 

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import TermNotFound
 
 from .cache import IndexCache
 from .schema import TEXT_FIELDS, stored_published
@@ -151,13 +153,9 @@ class Segment:
         return hit
 
     def _read(self, field: str, token: str) -> tuple[IntArray, FloatArray]:
-        from whoosh.reading import TermNotFound
-
         dfs = self.data.get(("dfs", field))
         if dfs is not None and token not in dfs:
             return EMPTY_IDS, EMPTY_TF  # known absent: skip Whoosh's hashed term lookup
-        from whoosh.matching.wrappers import FilterMatcher
-
         try:
             m = self.reader.postings(field, token)
         except TermNotFound:

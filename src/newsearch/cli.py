@@ -8,10 +8,29 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cli_parser import build_parser
+from .terminal import Style, one_line  # the standard library only: cheap to import
+
 if TYPE_CHECKING:
     from .ingest import IngestReport
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
+
+
+def _style(args: argparse.Namespace) -> Style:
+    return Style.for_stream(sys.stdout, getattr(args, "color", "auto"))
+
+
+def _print_json(data: Any) -> None:
+    import orjson
+
+    text = orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n"
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream (a notebook, a StringIO)
+        sys.stdout.write(text.decode("utf-8"))
+        return
+    sys.stdout.flush()
+    buffer.write(text)
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
@@ -20,9 +39,24 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
     text = args.text if args.text is not None else sys.stdin.read()
     get_analyzer(args.analyzer)
-    print("normalized:", normalize(text))
-    for t in analyze(text, args.analyzer):
-        print(f"{t.position:4d} {t.start:5d}-{t.end:<5d} {t.source}\t-> {t.text}")
+    tokens = list(analyze(text, args.analyzer))
+    if args.json:
+        terms = [
+            {"position": t.position, "term": t.text, "source": t.source, "start": t.start,
+             "end": t.end}
+            for t in tokens
+        ]  # fmt: skip
+        _print_json({"analyzer": args.analyzer, "normalized": normalize(text), "terms": terms})
+        return 0
+    style = _style(args)
+    print("normalized:")
+    print("  " + style.text(normalize(text)))
+    print("position  offsets      term | as written")
+    for t in tokens:
+        # Two Arabic fields on one line: each is isolated on a terminal, so they stay in
+        # column order instead of being read as one right-to-left run.
+        term, source = style.isolate(t.text), style.isolate(one_line(t.source))
+        print(f"{t.position:8d}  {t.start:5d}-{t.end:<5d}  {term} | {source}")
     return 0
 
 
@@ -96,8 +130,6 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    import orjson
-
     from .cluster.manifest import is_sharded
     from .index import NewsIndex
 
@@ -107,7 +139,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
         return info_command(args)
     info = NewsIndex.open(args.index_dir).info()
     if args.json:
-        sys.stdout.buffer.write(orjson.dumps(info.to_dict(), option=orjson.OPT_INDENT_2) + b"\n")
+        _print_json(info.to_dict())
         return 0
     span = (
         f"{info.first_published:%Y-%m-%d} .. {info.last_published:%Y-%m-%d}"
@@ -133,53 +165,83 @@ def _cmd_info(args: argparse.Namespace) -> int:
 DEMO_QUERIES = ("الانتخابات الرئاسية", "كوريا الشمالية", "أسعار النفط")
 
 
+def _print_hit(style: Style, h: Any, snippets: int | None = None) -> None:
+    """One result: the Latin metadata on one line, the Arabic title and each snippet on lines
+    of their own (so no line mixes the two directions)."""
+    date = h.published.date().isoformat() if h.published else "-"
+    print(f"{h.rank:3d}. {h.source or '-'} · {date} · {h.id} · score {h.score:.2f}")
+    title = style.marked(h.title_html) if getattr(h, "title_html", "") else one_line(h.title)
+    print("     " + style.rtl(title))
+    for snip in h.snippets[:snippets]:
+        print("     " + style.rtl(style.marked(snip)))
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
-    """Index the bundled sample of real articles, search it, and show the analysis of the
-    scraped seed article."""
+    """Index a sample of real articles (the bundled one by default), search it, and show the
+    analysis of a text file if one is given."""
     import tempfile
     import time
 
     from .analysis import analyze
     from .index import NewsIndex
+    from .sample import sample_path
 
+    style = _style(args)
+    sample = Path(args.sample) if args.sample else sample_path()
+    shown = args.sample or "the bundled sample (268 ANT articles)"
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         index_dir = Path(args.index) if args.index else Path(tmp) / "index"
+        if args.index and index_dir.exists() and any(index_dir.iterdir()) and not args.overwrite:
+            print(
+                f"newsearch: error: {index_dir} exists and is not empty; add --overwrite to "
+                "replace it with the demo index",
+                file=sys.stderr,
+            )
+            return 2
         ix = NewsIndex.create(index_dir, overwrite=True)
-        report = ix.ingest(args.sample, progress=False, workers=args.workers)
+        report = ix.ingest(sample, progress=False, workers=args.workers)
         took = time.perf_counter() - t0
-        print(f"# Indexed {len(ix)} articles from {args.sample} in {took:.1f} s")
+        print(f"# Indexed {len(ix)} articles from {shown} in {took:.1f} s")
         print(f"  ({report.summary()})\n")
         with ix.searcher() as s:
             for q in args.query or DEMO_QUERIES:
                 results = s.search(q, limit=3, snippet_chars=140)
-                print(f"## {q}  ({results.total} matching articles, {results.took_ms:.0f} ms)")
+                print(f"## {style.isolate(q)}  ({results.total} matching articles, "
+                      f"{results.took_ms:.0f} ms)")  # fmt: skip
                 for h in results:
-                    when = f"{h.published:%Y-%m-%d}" if h.published else "?"
-                    print(f"  {h.score:6.2f}  {when}  {h.source or '-':<9} {h.title}")
-                    if h.snippets:
-                        print(f"          {h.snippets[0]}")
+                    _print_hit(style, h, snippets=1)
                 print()
-    seed = Path(args.seed)
-    if seed.exists():
+    if args.seed:
+        seed = Path(args.seed)
         line = next(p for p in seed.read_text(encoding="utf-8").split("\n") if p.strip())
-        print(f"# Analysis of the scraped seed article's headline ({seed})")
-        print(f"  original: {line}")
-        print("  terms:    " + " ".join(t.text for t in analyze(line)))
+        print(f"# Analysis of the first line of {seed}")
+        print("  original:")
+        print("    " + style.text(line))
+        print("  terms:")
+        print("    " + style.text(" ".join(t.text for t in analyze(line))))
     return 0
 
 
 def _cmd_analyzers(args: argparse.Namespace) -> int:
     from .analysis import analyzer_names
 
-    for name, desc in analyzer_names().items():
+    names = analyzer_names()
+    if args.json:
+        _print_json([{"name": k, "description": v} for k, v in names.items()])
+        return 0
+    for name, desc in names.items():
         print(f"{name:<16} {desc}")
     return 0
 
 
-def _cmd_related(args: argparse.Namespace) -> int:
-    import orjson
+def _print_copies(style: Style, prefix: str, items: list[Any]) -> None:
+    if items:
+        names = ", ".join(f"{c.source or '-'} {c.id}" for c in items)
+        print(f"{prefix}also published by: {names}")
 
+
+def _cmd_related(args: argparse.Namespace) -> int:
     from .cli_options import from_args
     from .cluster.cli import open_searcher
     from .request import RankingOptions, RelatedRequest
@@ -188,30 +250,23 @@ def _cmd_related(args: argparse.Namespace) -> int:
     options = from_args(args, RankingOptions)
     with open_searcher(args.index_dir, options) as s:  # one index, or a sharded one
         results = s.related(request)
-        title = s.get(str(request.article))
+        found = s.get(str(request.article))  # stored fields, one index or sharded
     if args.json:
-        sys.stdout.buffer.write(orjson.dumps(results.to_dict(), option=orjson.OPT_INDENT_2))
-        sys.stdout.write("\n")
+        _print_json(results.to_dict())
         return 0
-    print(f"related to {request.article}: {title.get('title', '') if title else ''}")
-
-    def copies(prefix: str, items: list[Any]) -> None:
-        if items:
-            names = ", ".join(f"{c.source or '-'} ({c.id})" for c in items)
-            print(f"{prefix}also published by: {names}")
-
-    copies("", results.also_published_by)
+    style = _style(args)
+    print(f"related to {request.article}:")
+    if found is not None:
+        print("     " + style.text(found.get("title") or ""))
+    _print_copies(style, "", results.also_published_by)
     print(f"{len(results)} related ({results.took_ms:.1f} ms)")
     for h in results:
-        date = h.published.date().isoformat() if h.published else "-"
-        print(f"{h.rank:3d}. [{h.source or '-'} {date}] {h.title}  ({h.id}, {h.score:.2f})")
-        copies("     ", h.also_published_by)
+        _print_hit(style, h, snippets=0)
+        _print_copies(style, "     ", h.also_published_by)
     return 0
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
-    import orjson
-
     from .cli_options import from_args
     from .cluster.cli import open_searcher
     from .request import RankingOptions, SearchRequest
@@ -221,21 +276,19 @@ def _cmd_search(args: argparse.Namespace) -> int:
     with open_searcher(args.index_dir, options) as s:  # one index, or a sharded one
         results = s.run(request)
     if args.json:
-        sys.stdout.buffer.write(orjson.dumps(results.to_dict(), option=orjson.OPT_INDENT_2))
-        sys.stdout.write("\n")
+        _print_json(results.to_dict())
         return 0
+    style = _style(args)
     for p in results.problems:
         print(f"note: {p.message}", file=sys.stderr)
     print(
         f"{results.total} results ({results.took_ms:.1f} ms), page {results.page}/{results.pages}"
     )
     if results.suggestion:
-        print(f"did you mean: {results.suggestion}")
+        print("did you mean:")
+        print("     " + style.text(results.suggestion))
     for h in results:
-        date = h.published.date().isoformat() if h.published else "-"
-        print(f"{h.rank:3d}. [{h.source or '-'} {date}] {h.title}  ({h.id}, {h.score:.2f})")
-        for snip in h.snippets:
-            print(f"     {snip}")
+        _print_hit(style, h)
     for name, counts in results.facets.items():
         if counts:
             print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
@@ -247,13 +300,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     variables (``newsearch.web:app_from_env``), which is what uvicorn needs for ``--workers``."""
     import os
 
-    try:
-        import uvicorn
+    from .extras import require
 
-        import newsearch.web  # noqa: F401  (fails here, clearly, without the [web] extra)
-    except ImportError as e:
-        print(f"newsearch: error: {e}; pip install 'newsearch[web]'", file=sys.stderr)
-        return 2
+    require("web", "newsearch serve")  # a MissingExtraError names the install command
+    import uvicorn
+
     from .index import NewsIndex
 
     path = Path(args.index_dir).resolve()
@@ -285,8 +336,6 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 def _cmd_duplicates(args: argparse.Namespace) -> int:
     import time
 
-    import orjson
-
     from .index import NewsIndex
 
     ix = NewsIndex.open(args.index_dir)
@@ -295,14 +344,15 @@ def _cmd_duplicates(args: argparse.Namespace) -> int:
         if args.article_id is not None:
             copies = s.duplicates(args.article_id, min_similarity=args.min_similarity)
             if args.json:
-                out = {"id": args.article_id, "copies": [c.to_dict() for c in copies]}
-                sys.stdout.buffer.write(orjson.dumps(out, option=orjson.OPT_INDENT_2) + b"\n")
+                _print_json({"id": args.article_id, "copies": [c.to_dict() for c in copies]})
                 return 0
+            style = _style(args)
             print(f"{len(copies)} cop{'y' if len(copies) == 1 else 'ies'} of {args.article_id}")
             for c in copies:
                 date = c.published.date().isoformat() if c.published else "-"
                 kind = "exact" if c.exact else f"{c.similarity:.2f}"
-                print(f"  {kind:>5}  [{c.source or '-'} {date}] {c.title}  ({c.id})")
+                print(f"  {kind:>5}  {c.source or '-'} · {date} · {c.id}")
+                print("         " + style.text(c.title))
             return 0
         groups = s.duplicate_groups(min_similarity=args.min_similarity)
     took = time.perf_counter() - t0
@@ -314,13 +364,15 @@ def _cmd_duplicates(args: argparse.Namespace) -> int:
             "seconds": round(took, 3),
             "duplicate_groups": [g.to_dict() for g in groups],
         }
-        sys.stdout.buffer.write(orjson.dumps(out, option=orjson.OPT_INDENT_2) + b"\n")
+        _print_json(out)
         return 0
+    style = _style(args)
     print(f"{len(groups)} groups of copies, {articles} articles ({took:.1f} s)")
     for g in groups:
         rep = g.representative
         date = rep.published.date().isoformat() if rep.published else "-"
-        print(f"\n{len(g)} copies, first [{rep.source or '-'} {date}] {rep.title}")
+        print(f"\n{len(g)} copies, first {rep.source or '-'} · {date} · {rep.id}")
+        print("  " + style.text(rep.title))
         for c in g.members:
             kind = "exact" if c.exact else f"{c.similarity:.2f}"
             print(f"  {kind:>5}  {c.source or '-':<12} {c.id}")
@@ -328,16 +380,12 @@ def _cmd_duplicates(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    try:
-        from .evaluate.config import load_config, run_config, update_docs
-        from .evaluate.experiment import stderr_log
-    except ImportError as e:  # pragma: no cover - depends on the environment
-        print(
-            f"newsearch bench needs the [bench] extra ({e.name} is missing): "
-            "pip install 'newsearch[bench]'",
-            file=sys.stderr,
-        )
-        return 2
+    from .extras import require
+
+    require("bench", "newsearch bench")  # before reading data or building anything
+    from .evaluate.config import load_config, run_config, update_docs
+    from .evaluate.experiment import stderr_log
+
     if args.report:
         from .evaluate.config import report
 
@@ -370,146 +418,36 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from .cli_options import add_options
-    from .request import RELATED_RANKING, RankingOptions, RelatedRequest, SearchRequest, options
+def _cmd_completion(args: argparse.Namespace) -> int:
+    from .completion import script
 
-    p = argparse.ArgumentParser(prog="newsearch", description="Search Arabic news.")
-    sub = p.add_subparsers(dest="command", required=True)
+    sys.stdout.write(script(args.shell, build_parser()))
+    return 0
 
-    a = sub.add_parser("analyze", help="show the index terms of a text (or of standard input)")
-    a.add_argument("text", nargs="?", help="text to analyze (default: read standard input)")
-    a.add_argument("--analyzer", default="light", help="registered analyzer name")
-    a.set_defaults(func=_cmd_analyze)
 
-    d = sub.add_parser("demo", help="index the bundled sample of real articles and search it")
-    d.add_argument("--sample", default="examples/ant_sample.jsonl.gz")
-    d.add_argument("--seed", default="tests/data/seed/scraped_article_ar.txt")
-    d.add_argument("--index", help="keep the demo index in this directory")
-    d.add_argument("--workers", type=int, default=None)
-    d.add_argument("query", nargs="*", help="queries to run (default: a few examples)")
-    d.set_defaults(func=_cmd_demo)
-
-    i = sub.add_parser("index", help="create or update an index from JSON Lines files")
-    i.add_argument("index_dir")
-    i.add_argument("files", nargs="+", help=".jsonl or .jsonl.gz files; - for standard input")
-    i.add_argument("--analyzer", default=None, help="registered analyzer (new index: light)")
-    i.add_argument(
-        "--cleaner", default=None, help="boilerplate cleaner: none or scraped (new index: none)"
-    )
-    i.add_argument(
-        "--exact-fields",
-        default=None,
-        help="fields with an unstemmed twin: title or title,body (new index: title)",
-    )
-    i.add_argument(
-        "--workers",
-        type=int,
-        default=None,
-        help="indexing processes (default: 2 on 2+ cores for batches of 1,000+ records)",
-    )
-    i.add_argument("--batch-size", type=int, default=5000, help="records per commit")
-    i.add_argument("--strict", action="store_true", help="stop at the first bad record")
-    i.add_argument("--overwrite", action="store_true", help="replace an existing index")
-    i.add_argument("--lock-timeout", type=float, default=10.0, help="seconds to wait for a lock")
-    i.add_argument("--quiet", action="store_true", help="no progress bars")
-    i.add_argument(
-        "--shards", type=int, default=None, help="a sharded index of N shards, built on Ray"
-    )
-    i.add_argument(
-        "--address", default=None, help="Ray cluster to join (default: a local Ray on loopback)"
-    )
-    i.set_defaults(func=_cmd_index)
-
-    f = sub.add_parser("info", help="what an index holds and how it was built")
-    f.add_argument("index_dir")
-    f.add_argument("--json", action="store_true")
-    f.set_defaults(func=_cmd_info)
-
-    n = sub.add_parser("analyzers", help="list the registered analyzers")
-    n.set_defaults(func=_cmd_analyzers)
-
-    q = sub.add_parser("search", help="search an index")
-    q.add_argument("index_dir")
-    add_options(q, SearchRequest)
-    add_options(q, RankingOptions, title="ranking")
-    q.add_argument("--json", action="store_true", help="the results as JSON")
-    q.set_defaults(func=_cmd_search)
-
-    r = sub.add_parser("related", help="related news for an article of an index")
-    r.add_argument("index_dir")
-    add_options(r, RelatedRequest)
-    search_only = [o.name for o in options(RankingOptions) if o.name not in RELATED_RANKING]
-    add_options(r, RankingOptions, skip=search_only, title="ranking")
-    r.add_argument("--json", action="store_true", help="the results as JSON")
-    r.set_defaults(func=_cmd_related)
-
-    w = sub.add_parser(
-        "serve",
-        help="serve an index over HTTP: the JSON API and the search page (needs [web])",
-        description="Writes (POST/DELETE /articles) need the token in the environment "
-        "variable NEWSEARCH_INGEST_TOKEN; without it they are disabled.",
-    )
-    w.add_argument("index_dir")
-    w.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    w.add_argument("--port", type=int, default=8000)
-    w.add_argument("--workers", type=int, default=1, help="worker processes")
-    w.add_argument(
-        "--cors-origin", action="append", help="allow browser calls from this origin (repeatable)"
-    )
-    w.add_argument(
-        "--refresh-interval",
-        type=float,
-        default=0.5,
-        help="seconds between checks for newer commits (by any process)",
-    )
-    w.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info"])
-    w.set_defaults(func=_cmd_serve)
-
-    u = sub.add_parser("duplicates", help="copies of an article, or every group of copies")
-    u.add_argument("index_dir")
-    u.add_argument("article_id", nargs="?", help="list this article's copies (default: all groups)")
-    u.add_argument(
-        "--min-similarity", type=float, default=None, help="estimated Jaccard (default 0.8)"
-    )
-    u.add_argument("--json", action="store_true")
-    u.set_defaults(func=_cmd_duplicates)
-
-    b = sub.add_parser("bench", help="run a ranking benchmark described in a TOML file")
-    b.add_argument("config", help="run file, e.g. benchmarks/dev.toml")
-    b.add_argument("--data", default="../shared/datasets", help="datasets directory")
-    b.add_argument("--out", default="benchmarks/results", help="where results are written")
-    b.add_argument(
-        "--workdir",
-        default=".bench-cache",
-        help="builds kept here and reused while the corpus and analysis code are unchanged",
-    )
-    b.add_argument("--task", action="append", help="run only this task (repeatable)")
-    b.add_argument("--setup", action="append", help="run only setups matching this regex")
-    b.add_argument("--max-queries", type=int, default=None, help="first N queries (smoke run)")
-    b.add_argument(
-        "--sample", type=int, default=None, help="a fixed random sample of N queries per task"
-    )
-    b.add_argument("--docs", help="also update this Markdown file (e.g. docs/benchmarks.md)")
-    b.add_argument(
-        "--report",
-        nargs="+",
-        metavar="JSON",
-        help="run nothing: merge these result files per task (e.g. slow peers run in a second "
-        "process) and write the tables, plots and --docs from them",
-    )
-    b.add_argument("--runs", metavar="DIR", help="also write each setup's TREC run file here")
-    b.add_argument("--quiet", action="store_true")
-    b.set_defaults(func=_cmd_bench)
-    return p
+COMMANDS = {
+    "analyze": _cmd_analyze,
+    "analyzers": _cmd_analyzers,
+    "bench": _cmd_bench,
+    "completion": _cmd_completion,
+    "demo": _cmd_demo,
+    "duplicates": _cmd_duplicates,
+    "index": _cmd_index,
+    "info": _cmd_info,
+    "related": _cmd_related,
+    "search": _cmd_search,
+    "serve": _cmd_serve,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``newsearch`` with ``argv`` (default: the process's arguments); the exit code:
+    0 done, 1 a strict ingest stopped, 2 a usage or input error (the message names it)."""
     from .errors import NewsearchError, OptionError
 
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        return int(COMMANDS[args.command](args))
     except OptionError as e:  # name the flag the user typed, not the field
         from .request import surface_names
 

@@ -13,6 +13,7 @@ __all__ = [
     "IndexMismatchError",
     "IndexNotFoundError",
     "IngestAborted",
+    "MissingExtraError",
     "NewsearchError",
     "OptionError",
     "UnknownComponentError",
@@ -36,6 +37,24 @@ class OptionError(ConfigError):
         self.option = option
         self.reason = reason
         super().__init__(f"{option}: {reason}")
+
+
+class MissingExtraError(NewsearchError, ImportError):
+    """A feature needs packages of an optional extra that are not installed.
+
+    ``extra`` names the extra (``"bench"``, ``"web"``), ``missing`` the modules not found; the
+    message ends with the command that installs them. An :class:`ImportError`, not a
+    configuration error: nothing is wrong with the arguments, the environment lacks a package.
+    """
+
+    def __init__(self, extra: str, missing: list[str], what: str) -> None:
+        self.extra = extra
+        self.missing = list(missing)
+        super().__init__(
+            f"{what} needs the [{extra}] extra ({', '.join(self.missing)} not installed): "
+            f"pip install 'newsearch[{extra}]'",
+            name=self.missing[0] if self.missing else None,
+        )
 
 
 class UnknownComponentError(ConfigError, KeyError):

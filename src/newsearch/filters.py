@@ -188,3 +188,11 @@ class ArabicStemFilter(Filter):
             if not t.stopped and t.text not in excluded:
                 t.text = stem(t.text)
             yield t
+
+
+# A schema pickles its analyzer's classes by module path, so an index names these classes in
+# its files. They are documented (and re-exported) in newsearch.analysis, where they lived
+# before this module was split off: pin that path so indexes written now still open with
+# versions before the split, and this module can move again without changing the format.
+for _cls in (ArabicStopFilter, PairFilter, ArabicStemFilter):
+    _cls.__module__ = "newsearch.analysis"

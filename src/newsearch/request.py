@@ -84,8 +84,20 @@ class Option:
     optional: bool = False
 
 
-def options(cls: type) -> list[Option]:
-    """The options of a request class, in field order."""
+def options(cls: type) -> tuple[Option, ...]:
+    """The options of a request class, in field order (read once per class: requests are
+    made per search)."""
+    found = _OPTIONS.get(cls)
+    if found is None:
+        found = _OPTIONS[cls] = _read_options(cls)
+    return found
+
+
+#: Options per request class: derived from the class definitions, which never change.
+_OPTIONS: dict[type, tuple[Option, ...]] = {}
+
+
+def _read_options(cls: type) -> tuple[Option, ...]:
     out = []
     for f in dataclasses.fields(cls):
         m = f.metadata
@@ -107,7 +119,7 @@ def options(cls: type) -> list[Option]:
                 optional=bool(m.get("optional", False)),
             )
         )
-    return out
+    return tuple(out)
 
 
 def surface_names(surface: str) -> dict[str, str]:

@@ -26,6 +26,7 @@ from typing import Any
 import orjson
 
 from ..errors import ConfigError
+from ..extras import require
 from .engines import Doc, EngineUnavailable
 from .metrics import DEFAULT_METRICS, evaluate, mean, paired_test
 from .registry import get_engine
@@ -84,6 +85,8 @@ class Experiment:
         log: Callable[[str], None] | None = None,
         provenance: Mapping[str, Any] | None = None,
     ) -> None:
+        # The packages first: without [bench] nothing below can finish, so say so now.
+        require("bench", "Experiment", modules=("ir_measures", "scipy"))
         if not setups:
             raise ConfigError("an experiment needs at least one setup")
         if baseline is not None and baseline not in setups:

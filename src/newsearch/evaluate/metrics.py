@@ -22,13 +22,10 @@ DEFAULT_METRICS: tuple[str, ...] = ("nDCG@10", "RR@10", "AP@100", "P@10", "R@100
 def _need(module: str) -> Any:
     from importlib import import_module
 
-    try:
-        return import_module(module)
-    except ImportError:
-        raise ConfigError(
-            f"the benchmark runner needs {module} (the [bench] extra): "
-            "pip install 'newsearch[bench]'"
-        ) from None
+    from ..extras import require
+
+    require("bench", "the benchmark runner", modules=(module,))
+    return import_module(module)
 
 
 def _measures(names: Sequence[str]) -> list[Any]:

@@ -355,17 +355,19 @@ class ExperimentResult:
 
     def plot(self, path: str | Path, metrics: Sequence[str] | None = None, top: int = 8) -> None:
         """Bar chart of ``metrics`` per setup, and the sorted per-query differences against
-        the baseline (on the first metric) for the ``top`` best setups."""
-        import matplotlib
+        the baseline (on the first metric) for the ``top`` best setups.
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        Drawn on a :class:`matplotlib.figure.Figure` of its own (the object-oriented API), so
+        the caller's pyplot state and backend (a notebook's, say) are left as they were."""
+        from ..extras import require
+
+        require("bench", "plot()", modules=("matplotlib",))
+        from matplotlib.figure import Figure
 
         metrics = list(metrics or self.metrics[:2])
         ranked = self.ranked()
-        fig, (ax1, ax2) = plt.subplots(
-            1, 2, figsize=(14, max(4.0, 0.28 * len(ranked) + 1.5)), width_ratios=[1.2, 1]
-        )
+        fig = Figure(figsize=(14, max(4.0, 0.28 * len(ranked) + 1.5)))
+        ax1, ax2 = fig.subplots(1, 2, width_ratios=[1.2, 1])
         names = [r.name for r in ranked][::-1]
         height = 0.8 / len(metrics)
         for i, m in enumerate(metrics):
@@ -393,7 +395,6 @@ class ExperimentResult:
             ax2.set_title(f"per-query {m0} difference vs {self.baseline}", fontsize=10)
         fig.tight_layout()
         fig.savefig(path, dpi=110)
-        plt.close(fig)
 
 
 def _fmt_p(p: float) -> str:

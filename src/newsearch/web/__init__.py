@@ -13,15 +13,12 @@ See docs/web.md.
 
 from __future__ import annotations
 
-try:
-    import fastapi  # noqa: F401
-except ImportError as e:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        f"newsearch.web needs the [web] extra ({e.name} is missing): pip install 'newsearch[web]'"
-    ) from e
+from ..extras import require
 
-from .app import ApiError, Limits, WebState, app_from_env, create_app
-from .live import DEFAULT_REFRESH_INTERVAL, LiveSearcher
+require("web", "newsearch.web")  # MissingExtraError (an ImportError) with the install command
+
+from .app import ApiError, Limits, WebState, app_from_env, create_app  # noqa: E402
+from .live import DEFAULT_REFRESH_INTERVAL, LiveSearcher  # noqa: E402
 
 __all__ = [
     "DEFAULT_REFRESH_INTERVAL",
