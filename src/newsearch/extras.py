@@ -21,6 +21,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "bench": ("ir_measures", "scipy", "matplotlib"),
     "web": ("fastapi", "uvicorn"),
     "fast": ("Stemmer",),
+    "cluster": ("ray",),
 }
 
 

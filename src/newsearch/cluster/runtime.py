@@ -14,13 +14,13 @@ __all__ = ["RayRuntime", "require_ray"]
 
 
 def require_ray() -> Any:
-    """The ``ray`` module, or an error saying how to install it."""
-    try:
-        import ray
-    except ImportError:  # pragma: no cover - depends on the environment
-        from ..errors import ConfigError
+    """The ``ray`` module, or :class:`~newsearch.errors.MissingExtraError` saying how to
+    install it."""
+    from ..extras import require
 
-        raise ConfigError("a sharded index needs Ray: pip install 'newsearch[cluster]'") from None
+    require("cluster", "a sharded index")
+    import ray
+
     return ray
 
 
