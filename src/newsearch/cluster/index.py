@@ -42,7 +42,7 @@ from .manifest import (
     shard_name,
     shard_of,
 )
-from .runtime import RayRuntime
+from .runtime import RayRuntime, require_ray
 from .searcher import ClusterSearcher
 from .writer import DEFAULT_CLUSTER_BATCH, ShardWriter
 from .writer import ingest as cluster_ingest
@@ -191,12 +191,12 @@ class ShardedIndex:
     # --- writing ------------------------------------------------------------------------------
     def writers(self) -> list[Any]:
         """One writer actor per shard (restarted by Ray if it dies; its batch is retried)."""
-        import ray
+        ray = require_ray()
 
         self.ray()
         # Every shard gets its writer at once: with more shards than CPUs, they share them
         # (a writer that waited for a CPU would stall the reader, which feeds every shard).
-        cpus = float(ray.cluster_resources().get("CPU", 1.0))  # type: ignore[no-untyped-call]
+        cpus = float(ray.cluster_resources().get("CPU", 1.0))
         need = min(1.0, cpus / self.shards)
         actor = ray.remote(num_cpus=need, max_restarts=WRITER_RESTARTS, max_task_retries=3)(
             ShardWriter
@@ -221,7 +221,7 @@ class ShardedIndex:
         <newsearch.index.NewsIndex.ingest>`), each shard written by its own actor, in
         parallel; see :mod:`newsearch.cluster.writer`. ``on_batch(shard, writer)``: called
         after each committed batch."""
-        import ray
+        ray = require_ray()
 
         if batch_size < 1:
             raise ConfigError("batch_size must be at least 1")
@@ -267,9 +267,9 @@ class ShardedIndex:
         self, options: RankingOptions, *, replicas: int = 1, cache_mb: float | None = None
     ) -> list[list[Any]]:
         """``replicas`` searcher actors per shard (restarted by Ray if they die)."""
-        import ray
-
         from .shard import ShardSearcher
+
+        ray = require_ray()
 
         self.ray()
         if replicas < 1:

@@ -34,6 +34,7 @@ from ..stats import CollectionStats, word_key
 from ..variants import VariantIndex, add_correction_counts, rank_corrections, variant_key
 from .fanout import FanOut
 from .manifest import shard_of
+from .runtime import require_ray
 from .shard import Question, ShardPage, known_word
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ class ClusterSearcher:
         cache_mb: float | None = None,
         actors: list[list[Any]] | None = None,
     ) -> None:
-        import ray
+        ray = require_ray()
 
         self.index = index
         self.options = options if options is not None else RankingOptions()
@@ -127,7 +128,7 @@ class ClusterSearcher:
     # -- lifecycle
     def close(self) -> None:
         """Stop the searcher actors."""
-        import ray
+        ray = require_ray()
 
         for group in self.replicas:
             for actor in group:
