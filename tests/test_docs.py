@@ -36,7 +36,10 @@ COMMANDS = list(
     next(a for a in build_parser()._actions if a.dest == "command").choices  # type: ignore[arg-type]
 )
 #: Blocks that are compiled but not run, and why (must match the block's first line).
-NOT_RUN = {"web.md:0": "serves until stopped"}
+NOT_RUN = {
+    "web.md:0": "serves until stopped",
+    "scale-out.md:0": "starts Ray (tests/test_cluster.py runs the same calls)",
+}
 
 
 def _run_block(code: str, where: str) -> None:
