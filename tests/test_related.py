@@ -155,4 +155,4 @@ def test_cli_related(ix: NewsIndex) -> None:
     d = orjson.loads(out.stdout)
     assert d["article_id"] == A and 0 < len(d["hits"]) <= 3
     text = subprocess.run(cmd[:-1], capture_output=True, check=True, text=True).stdout
-    assert "also published by: wire (A-copy)" in text
+    assert "also published by: wire A-copy" in text

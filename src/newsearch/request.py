@@ -250,6 +250,24 @@ def _normalize(obj: Any) -> None:
     _check(obj)
 
 
+#: The four filter fields searches and related news share: name -> (surface name, kind, help).
+_FILTER_FIELDS = {
+    "sources": ("source", "many", "only these sources (repeatable)"),
+    "categories": ("category", "many", "only these categories (repeatable)"),
+    "date_from": ("from", "date", "published on or after (YYYY-MM-DD)"),
+    "date_to": ("to", "date", "published on or before (YYYY-MM-DD)"),
+}
+
+
+def _filter_field(name: str) -> Any:
+    """One of the filter fields, declared once for every request class that has them."""
+    surface, kind, help_text = _FILTER_FIELDS[name]
+    default = () if kind == "many" else None
+    return _opt(
+        default, help_text, kind, http=surface, cli=f"--{surface}", optional=default is None
+    )
+
+
 @dataclass(frozen=True)
 class Filters:
     """Which articles a result may contain: any of ``sources``, any of ``categories``,
@@ -325,18 +343,10 @@ class SearchRequest:
     )
     limit: int = _opt(10, "hits per page", "int", min=1, max=MAX_PAGE_SIZE, http="size")
     page: int = _opt(1, "1-based page", "int", min=1)
-    sources: tuple[str, ...] = _opt(
-        (), "only these sources (repeatable)", "many", http="source", cli="--source"
-    )
-    categories: tuple[str, ...] = _opt(
-        (), "only these categories (repeatable)", "many", http="category", cli="--category"
-    )
-    date_from: datetime | None = _opt(
-        None, "published on or after (YYYY-MM-DD)", "date", http="from", cli="--from", optional=True
-    )
-    date_to: datetime | None = _opt(
-        None, "published on or before (YYYY-MM-DD)", "date", http="to", cli="--to", optional=True
-    )
+    sources: tuple[str, ...] = _filter_field("sources")
+    categories: tuple[str, ...] = _filter_field("categories")
+    date_from: datetime | None = _filter_field("date_from")
+    date_to: datetime | None = _filter_field("date_to")
     sort: Sort = _opt(
         "relevance",
         "relevance, newest, oldest, or recency (relevance blended with freshness)",
@@ -510,18 +520,10 @@ class RelatedRequest:
         optional=True,
         cli="--days",
     )
-    sources: tuple[str, ...] = _opt(
-        (), "only these sources (repeatable)", "many", http="source", cli="--source"
-    )
-    categories: tuple[str, ...] = _opt(
-        (), "only these categories (repeatable)", "many", http="category", cli="--category"
-    )
-    date_from: datetime | None = _opt(
-        None, "published on or after (YYYY-MM-DD)", "date", http="from", cli="--from", optional=True
-    )
-    date_to: datetime | None = _opt(
-        None, "published on or before (YYYY-MM-DD)", "date", http="to", cli="--to", optional=True
-    )
+    sources: tuple[str, ...] = _filter_field("sources")
+    categories: tuple[str, ...] = _filter_field("categories")
+    date_from: datetime | None = _filter_field("date_from")
+    date_to: datetime | None = _filter_field("date_to")
     time_weight: float = _opt(
         0.5, "lift of articles close in time to it (0: off)", "float", min=0, max=10
     )
