@@ -1,9 +1,11 @@
 """``ShardedIndex``: N ordinary newsearch indexes behind one manifest, built and searched on Ray.
 
->>> ix = ShardedIndex.create("news", shards=4)               # doctest: +SKIP
->>> report = ix.ingest(["a.jsonl.gz", "b.jsonl"])            # one writer actor per shard
->>> with ix.searcher() as s:                                 # one searcher actor per shard
-...     s.search("الحكومة المصرية").total
+Example (it starts Ray)::
+
+    ix = ShardedIndex.create("news", shards=4)
+    report = ix.ingest(["a.jsonl.gz", "b.jsonl"])            # one writer actor per shard
+    with ix.searcher() as s:                                 # one searcher actor per shard
+        print(s.search("الحكومة المصرية").total)
 
 Ray is started on loopback for the index's lifetime when ``address`` is ``None`` (and no Ray is
 running in the process yet), or joined at ``address``; :meth:`close` stops what it started.
