@@ -52,6 +52,7 @@ from .ingest import (
     parse_record,
     read_records,
     record_id,
+    truncation_note,
 )
 from .manifest import (
     MANIFEST,
@@ -527,15 +528,7 @@ class NewsIndex:
                     continue
                 seen[article.id] = (rec.file, rec.line)
                 if article.truncated:
-                    report.truncated.append(
-                        Rejection(
-                            rec.file,
-                            rec.line,
-                            f"truncated: {', '.join(article.truncated)} "
-                            f"cut to {max_field_chars} characters",
-                            article.id,
-                        )
-                    )
+                    report.truncated.append(truncation_note(rec, article, max_field_chars))
                 digest = content_hash(article)
                 old = None if hashes is None else self._stored_hash(article.id, reader, hashes)
                 if old == digest:

@@ -30,6 +30,7 @@ __all__ = [
     "check_files",
     "parse_record",
     "read_records",
+    "truncation_note",
 ]
 
 Source = str | os.PathLike[str] | Mapping[str, Any] | Article | bytes
@@ -233,3 +234,13 @@ def record_id(record: Record) -> str | None:
         rid = value.get("id")
         return str(rid) if isinstance(rid, (str, int)) else None
     return None
+
+
+def truncation_note(rec: Record, article: Any, max_field_chars: int) -> Rejection:
+    """The report's note for an article whose fields were cut to the length cap."""
+    return Rejection(
+        rec.file,
+        rec.line,
+        f"truncated: {', '.join(article.truncated)} cut to {max_field_chars} characters",
+        article.id,
+    )

@@ -38,6 +38,7 @@ from ..ingest import (
     parse_record,
     read_records,
     record_id,
+    truncation_note,
 )
 from ..manifest import write_json_atomic
 from .manifest import shard_of
@@ -178,15 +179,7 @@ def ingest(
                 continue
             seen[article.id] = (rec.file, rec.line)
             if article.truncated:
-                report.truncated.append(
-                    Rejection(
-                        rec.file,
-                        rec.line,
-                        f"truncated: {', '.join(article.truncated)} "
-                        f"cut to {max_field_chars} characters",
-                        article.id,
-                    )
-                )
+                report.truncated.append(truncation_note(rec, article, max_field_chars))
             shard = shard_of(article.id, n)
             batches[shard].append((rec.file, rec.line, article))
             if len(batches[shard]) >= batch_size:
