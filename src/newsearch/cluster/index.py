@@ -245,24 +245,14 @@ class ShardedIndex:
         (``"added"``, ``"updated"`` or ``"unchanged"``). Opens the shard directory here: for
         shards on a shared filesystem; bulk changes go through :meth:`ingest`."""
         a = article if isinstance(article, Article) else Article.from_dict(article)
-        ix = NewsIndex.open(self.shard_path(self.shard_of(a.id)))
-        try:
-            done = ix.upsert(a)
-            ix.commit()
-        finally:
-            ix.close()
-        return done
+        with NewsIndex.open(self.shard_path(self.shard_of(a.id))) as ix:  # commits on exit
+            return ix.upsert(a)
 
     def delete(self, article_id: str) -> bool:
         """Delete one article from the shard its id routes to (committed); ``True`` if it
         was there."""
-        ix = NewsIndex.open(self.shard_path(self.shard_of(article_id)))
-        try:
-            found = ix.delete(article_id)
-            ix.commit()
-        finally:
-            ix.close()
-        return found
+        with NewsIndex.open(self.shard_path(self.shard_of(article_id))) as ix:  # commits on exit
+            return ix.delete(article_id)
 
     # --- searching ----------------------------------------------------------------------------
     def searcher_actors(
