@@ -76,12 +76,20 @@ class _Recorder:
     def corrections(self, word: str, limit: int = 3) -> list[str]:
         return rank_corrections(self._ask(("corrections", word), ({}, {})), limit)
 
+    def frequency(self, field: str, token: str) -> int:
+        return self._ask(("frequency", field, token), 0)
+
+    def size(self) -> int:
+        return self._ask(("size",), 0)
+
 
 def _merge_answer(q: Question, parts: list[Any]) -> Any:
     if q[0] == "words":
         return set().union(*parts)
     if q[0] == "known":
         return any(parts)
+    if q[0] in ("frequency", "size"):
+        return sum(parts)
     return add_correction_counts(parts)
 
 
@@ -283,6 +291,9 @@ class ClusterSearcher:
         options = options if options is not None else self.options
         if request.mode == "advanced":
             raise ConfigError("mode='advanced' (Whoosh's query language) is not sharded yet")
+        if options.feedback:
+            # Feedback reads the first results of the whole index: a third phase, not built.
+            raise ConfigError("feedback (pseudo-relevance feedback) is not sharded yet")
         call = self.fanout(allow_partial)
         plan = self.plan(request, options, parsed, call)
         words = list(plan.words)
@@ -327,6 +338,7 @@ class ClusterSearcher:
             query=plan.query, hits=hits, total=total, page=page, page_size=limit, sort=sort,
             took_ms=(time.perf_counter() - t0) * 1000, facets=facets, suggestion=suggestion,
             fuzzy_used=fuzzy_used, filters=plan.filters, shards=call.shards,
+            expansions=list(plan.expansions),
         )  # fmt: skip
 
     def _query(
