@@ -73,7 +73,7 @@ def script_candidates(word: str) -> list[str]:
     w = word.lower()
     if not is_latin(w):
         return []
-    if len(w) == 1:
+    if len(w) == 1 and w.isalpha():
         return letter_names(w)
     if len(w) == 2:
         return []

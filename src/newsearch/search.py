@@ -34,7 +34,15 @@ from . import collect, present
 from .backend import IndexView
 from .expand import DATE_BOOST, Expansion
 from .feedback import feedback_words
-from .plan import PHRASE_BONUS, QueryPlan, QueryWord, fuzzy_words, plan_search, searched_fields
+from .plan import (
+    PHRASE_BONUS,
+    TYPED_SPELLING_BONUS,
+    QueryPlan,
+    QueryWord,
+    fuzzy_words,
+    plan_search,
+    searched_fields,
+)
 from .query import ParsedQuery, Problem, parse_query
 from .request import FACETS, MAX_PAGE_DEPTH, Filters, RankingOptions, RelatedRequest, SearchRequest
 from .results import Copy, DuplicateGroup, RelatedResults, Results
@@ -246,15 +254,11 @@ class Searcher:
         if words and fuzzy:
             everything = words + list(fuzzy)
             scores = scorer.score(view, everything, source.statistics(everything))
-            if plan.date_window is not None:
-                scores[collect.published_within(view, *plan.date_window.bounds())] *= DATE_BOOST
+            _lift(view, plan, scores, [])
             return scores, (scores > 0) & mask, sort, True
         if words:
             scores = scorer.score(view, words, source.statistics(words))
-            for good in bonus:
-                scores[good] *= PHRASE_BONUS
-            if plan.date_window is not None:
-                scores[collect.published_within(view, *plan.date_window.bounds())] *= DATE_BOOST
+            _lift(view, plan, scores, bonus)
             matched = (scores > 0) & mask
             if options.feedback and matched.any():
                 extra, note = feedback_words(
@@ -266,11 +270,7 @@ class Searcher:
                 if extra:
                     words = words + extra
                     scores = scorer.score(view, words, source.statistics(words))
-                    for good in bonus:
-                        scores[good] *= PHRASE_BONUS
-                    if plan.date_window is not None:
-                        within = collect.published_within(view, *plan.date_window.bounds())
-                        scores[within] *= DATE_BOOST
+                    _lift(view, plan, scores, bonus)
                     matched = (scores > 0) & mask
                     if notes is not None and note is not None:
                         notes.append(note)
@@ -488,3 +488,14 @@ def find_duplicates(
         return index.duplicate_groups(min_similarity=min_similarity)
     with index.searcher() as s:
         return s.duplicate_groups(min_similarity=min_similarity)
+
+
+def _lift(view: IndexView, plan: QueryPlan, scores: Any, bonus: Sequence[Any]) -> None:
+    """The score factors on top of the words' scores, in place: articles with a phrase of
+    the query, with a spelling typed that more common spellings joined, of a month named."""
+    for good in bonus:
+        scores[good] *= PHRASE_BONUS
+    for typed in plan.typed_spellings:
+        scores[collect.with_any(view, typed)] *= TYPED_SPELLING_BONUS
+    if plan.date_window is not None:
+        scores[collect.published_within(view, *plan.date_window.bounds())] *= DATE_BOOST

@@ -180,6 +180,7 @@ class VariantIndex:
 
 _LONG = "اوي"
 _G_SWAPS = {c: [g for g in "جغقك" if g != c] for c in "جغقك"}
+_SWAPS = {"س": "زص", "ز": "س", "ص": "س", "ت": "طث", "ط": "ت", "ث": "تس", "ڤ": "ف", "ف": "ڤ"}
 
 
 def spelling_candidates(word: str) -> list[str]:
@@ -195,11 +196,12 @@ def spelling_candidates(word: str) -> list[str]:
     if len(word) < MIN_VARIANT_CHARS or not word.isalpha():
         return []
     out: dict[str, None] = {}
+    # Inner letters only: a last ي or ا is grammar (الكرواتي/الكروات), not spelling.
     for i in range(1, len(word)):
         for v in _LONG:
             if word[i - 1] != v and word[i : i + 1] != v:
                 out[word[:i] + v + word[i:]] = None
-        if word[i] in _LONG and word[i - 1] not in _LONG:
+        if i < len(word) - 1 and word[i] in _LONG and word[i - 1] not in _LONG:
             out[word[:i] + word[i + 1 :]] = None
     for i, c in enumerate(word):
         # One "g" letter changed: only in longer words (يلغي/يلقي are two verbs).
@@ -211,6 +213,15 @@ def spelling_candidates(word: str) -> list[str]:
     if "تش" in word:
         out[word.replace("تش", "ج")] = None
         out[word.replace("تش", "ش")] = None
+    if len(word) >= 5:
+        # Letters transliteration confuses (سيمنز/سيمنس, أنطونيو/أنتونيو, إليزابيث/إليزابيت,
+        # موڤنبيك/موفنبيك). Not a vowel heard differently (دافيد/ديفيد): measured, it pulled in
+        # native words (الرهينة/الرهانة) more than names.
+        for i, c in enumerate(word):
+            for other in _SWAPS.get(c, ()):
+                out[word[:i] + other + word[i + 1 :]] = None
+        if word[0] == "ه":  # a French silent h: هولاند/أولاند
+            out["ا" + word[1:]] = None
     out.pop(word, None)
     return list(out)
 
