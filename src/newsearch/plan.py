@@ -466,13 +466,17 @@ def _spelling_terms(
 
     found: list[str] = []
     cands = spelling_candidates(word)
+    # Rarer spellings by a consonant only: a vowel dropped from a common word is most often
+    # another native word (الشمالية/الشملية), and the vowels of names are the variant rule's.
+    consonant = set(spelling_candidates(word, vowels=False)) if rarer is not None else set()
     for cand, stems in zip(cands, _stems_of(analyzers, body, cands), strict=True):
         if len(stems) != 1 or stems[0] in own or len(stems[0]) < 3:
             continue
         df = vocabulary.frequency(body, stems[0])
         if common(df):
             found.append(cand)
-        elif rarer is not None and df >= 2 and df * MINORITY_RATIO <= typed <= most_typed:
+        elif cand in consonant and df >= 2 and df * MINORITY_RATIO <= typed <= most_typed:
+            assert rarer is not None  # consonant is empty otherwise
             rarer.append(cand)
     out = [t for t in _terms_of(found, fields, analyzers) if t.token not in own]
     weights = {name: w for name, w in fields}

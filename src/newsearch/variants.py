@@ -183,10 +183,11 @@ _G_SWAPS = {c: [g for g in "جغقك" if g != c] for c in "جغقك"}
 _SWAPS = {"س": "زص", "ز": "س", "ص": "س", "ت": "طث", "ط": "ت", "ث": "تس", "ڤ": "ف", "ف": "ڤ"}
 
 
-def spelling_candidates(word: str) -> list[str]:
+def spelling_candidates(word: str, vowels: bool = True) -> list[str]:
     """Spellings of a normalized word that transliteration produces, one change away: a long
     vowel written or dropped (ترمب/ترامب, انجيرليك/انجرليك), another "g" letter (قوقل/جوجل),
-    تش as ج or ش (سروتش/سروج). Not yet confirmed: most are not words.
+    تش as ج or ش (سروتش/سروج), and other letters transliteration confuses. ``vowels=False``:
+    consonant changes only. Not yet confirmed: most are not words.
 
     >>> {"ترامب", "ريونيون"} <= set(spelling_candidates("ترمب") + spelling_candidates("رينيون"))
     True
@@ -197,7 +198,7 @@ def spelling_candidates(word: str) -> list[str]:
         return []
     out: dict[str, None] = {}
     # Inner letters only: a last ي or ا is grammar (الكرواتي/الكروات), not spelling.
-    for i in range(1, len(word)):
+    for i in range(1, len(word) if vowels else 0):
         for v in _LONG:
             if word[i - 1] != v and word[i : i + 1] != v:
                 out[word[:i] + v + word[i:]] = None
