@@ -205,7 +205,12 @@ def test_phrases_exclusions_and_all_words(s: Searcher) -> None:
 
 
 def test_suggestion_and_fuzzy_fallback(s: Searcher) -> None:
+    # Two words typed as one are found as the word pair the index has (a spelling expansion)
+    # before any fuzzy retry; without spelling expansions, the fuzzy fallback splits them.
     r = s.search("الحكومةالمصرية")
+    assert r.total > 0 and not r.fuzzy_used
+    assert [e.added for e in r.expansions if e.kind == "spelling"] == [("الحكومه المصريه",)]
+    r = s.search("الحكومةالمصرية", variants=False)
     assert r.total > 0 and r.fuzzy_used
     typo = s.search("كورياا الشماليه", fuzzy_fallback=False)
     assert typo.total > 0  # one word is fine
