@@ -24,10 +24,15 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .normalize import normalize
+from .schema import TEXT_FIELDS
 from .translit import arabic_spellings, is_latin, letter_names
+from .words import Analyzers, Term
+
+if TYPE_CHECKING:
+    from .plan import Vocabulary
 
 __all__ = [
     "DATE_BOOST",
@@ -36,7 +41,11 @@ __all__ = [
     "Expansion",
     "find_dates",
     "form_candidates",
+    "form_terms",
     "script_candidates",
+    "script_terms",
+    "spelling_terms",
+    "terms_of",
 ]
 
 #: Score factor of an article published in the month a query names (a preference, not a filter).
@@ -276,3 +285,182 @@ def confirmed(
         if len(stems) == 1 and len(stems[0]) >= 3 and (lookup(stems[0]) or 0) >= min_df:
             out.append((cand, stems[0]))
     return out
+
+
+# ------------------------------------------------------------- the terms a plan adds
+
+#: A Latin word's Arabic spelling counts when its stem is in at least this many documents.
+SCRIPT_MIN_DF = 2
+#: Another form of a word counts when its stem is in at least this many documents.
+FORM_MIN_DF = 3
+
+
+def _stems(analyzers: Analyzers, name: str, text: str) -> list[str]:
+    return [t.text for t in analyzers[name](text, mode="query") if t.text]
+
+
+def _stems_of(analyzers: Analyzers, name: str, words: Sequence[str]) -> list[list[str]]:
+    """The stems of each of ``words`` (whole words, no spaces), in one analyzer call: the
+    candidates of an expansion are dozens, and each call has a fixed cost."""
+    out: list[list[str]] = [[] for _ in words]
+    if not words:
+        return out
+    for t in analyzers[name](" ".join(words), positions=True, mode="query"):
+        if t.text and 0 <= t.pos < len(out):
+            out[t.pos].append(t.text)
+    return out
+
+
+def terms_of(
+    surface: Sequence[str], fields: Sequence[tuple[str, float]], analyzers: Analyzers
+) -> list[Term]:
+    """The (field, token) terms of whole words written ``surface`` (each with and without
+    the article: the stemmer cuts some foreign words differently after ال)."""
+    out: list[Term] = []
+    for word in surface:
+        for form in (word, "ال" + word):
+            for name, w in fields:
+                out.extend(Term(name, t, w) for t in _stems(analyzers, name, form))
+    return list(dict.fromkeys(out))
+
+
+def script_terms(
+    text: str,
+    after: str,
+    fields: Sequence[tuple[str, float]],
+    analyzers: Analyzers,
+    vocabulary: Vocabulary,
+) -> tuple[list[Term], tuple[str, ...]]:
+    """Arabic spellings of a Latin word that the index knows: the most literal one found,
+    and the spelling variants of it among the others (ميرس, not the unrelated مرس). A lone
+    letter before a number (F-16) is looked for as the pair "اف 16": alone, اف is also the
+    stem of آلاف."""
+    from .variants import is_variant
+
+    if len(text) == 1 and after.isdigit():
+        weights = {name: w for name, w in fields}
+        names = script_candidates(text)
+        if not names:
+            return [], ()
+        pair = f"{names[0]} {after}"
+        out = [Term(f"{f}_pairs", pair, weights[f]) for f in TEXT_FIELDS if f in weights]
+        known = any(vocabulary.frequency(t.field, pair) for t in out)
+        return (out, (pair,)) if known else ([], ())
+    cands = script_candidates(text)
+    if not cands:
+        return [], ()
+    body = "body" if "body" in analyzers else next(iter(analyzers))
+
+    stems = dict(zip(cands, _stems_of(analyzers, body, cands), strict=True))
+
+    def df(word: str) -> int:
+        return sum(vocabulary.frequency(body, s) for s in set(stems[word]))
+
+    first = next((c for c in cands if len(c) >= 2 and df(c) >= SCRIPT_MIN_DF), None)
+    if first is None:
+        return [], ()
+    found = [first] + [
+        c for c in cands if c != first and is_variant(first, c) and df(c) >= SCRIPT_MIN_DF
+    ]
+    return terms_of(found, fields, analyzers), tuple(found)
+
+
+#: Weight of the common spellings of a rare typed spelling, inside the typed word.
+RARE_SPELLING_WEIGHT = 0.5
+#: A typed word in at most this many documents is a rare spelling whatever its variants.
+RARE_SPELLING_DF = 20
+#: ... and so is one whose other spelling is in this many times more documents.
+MINORITY_RATIO = 2.0
+#: A spelling in more than this share of the documents is a common word, not a name.
+MAX_NAME_SHARE = 0.02
+#: A typed word in more than this share is not looked up for rarer spellings of it.
+MAX_TYPED_SHARE = 0.1
+
+
+def spelling_terms(
+    text: str,
+    terms: Sequence[Term],
+    fields: Sequence[tuple[str, float]],
+    analyzers: Analyzers,
+    vocabulary: Vocabulary,
+    rarer: list[str] | None = None,
+) -> tuple[list[Term], tuple[str, ...]]:
+    """When the typed word is a rare spelling, the more common spellings of it one
+    transliteration change away (:func:`~newsearch.variants.spelling_candidates`), and the
+    word split in two when the index writes it so (بوكوحرام -> بوكو حرام, as a word pair).
+    These are the name the reader meant: they join the word itself. The rarer spellings of
+    a typed word in at most :data:`MAX_TYPED_SHARE` of the articles go to ``rarer``. A very
+    frequent word is left alone, so native words a letter apart (الخليج/الخلايج) are not
+    pulled in."""
+    from .normalize import normalize
+    from .variants import spelling_candidates
+
+    word = normalize(text).strip()
+    if " " in word or not word.isalpha():
+        return [], ()
+    body = "body" if "body" in analyzers else next(iter(analyzers))
+    own = {t.token for t in terms if t.field == body}
+    if not own:
+        return [], ()
+    typed = max(vocabulary.frequency(body, t) for t in own)
+
+    most = max(MAX_NAME_SHARE * vocabulary.size(), 100)  # a small index: every name is 2 %
+    most_typed = max(MAX_TYPED_SHARE * vocabulary.size(), 100)
+
+    def common(df: int) -> bool:
+        minority = df >= MINORITY_RATIO * typed or typed <= RARE_SPELLING_DF
+        return minority and typed < df <= most and df >= 2
+
+    found: list[str] = []
+    cands = spelling_candidates(word)
+    # Rarer spellings by a consonant only: a vowel dropped from a common word is most often
+    # another native word (الشمالية/الشملية), and the vowels of names are the variant rule's.
+    consonant = set(spelling_candidates(word, vowels=False)) if rarer is not None else set()
+    for cand, stems in zip(cands, _stems_of(analyzers, body, cands), strict=True):
+        if len(stems) != 1 or stems[0] in own or len(stems[0]) < 3:
+            continue
+        df = vocabulary.frequency(body, stems[0])
+        if common(df):
+            found.append(cand)
+        elif cand in consonant and df >= 2 and df * MINORITY_RATIO <= typed <= most_typed:
+            assert rarer is not None  # consonant is empty otherwise
+            rarer.append(cand)
+    out = [t for t in terms_of(found, fields, analyzers) if t.token not in own]
+    weights = {name: w for name, w in fields}
+    cuts = range(3, len(word) - 2)
+    halves = _stems_of(analyzers, body, [h for i in cuts for h in (word[:i], word[i:])])
+    for n, i in enumerate(cuts):
+        left, right = halves[2 * n], halves[2 * n + 1]
+        if len(left) == 1 and len(right) == 1:
+            pair = f"{left[0]} {right[0]}"
+            if common(vocabulary.frequency(f"{body}_pairs", pair)):
+                out += [Term(f"{f}_pairs", pair, weights[f]) for f in TEXT_FIELDS if f in weights]
+                found.append(f"{word[:i]} {word[i:]}")
+                break
+    return out, tuple(found)
+
+
+def form_terms(
+    text: str,
+    terms: Sequence[Term],
+    fields: Sequence[tuple[str, float]],
+    analyzers: Analyzers,
+    vocabulary: Vocabulary,
+) -> tuple[list[Term], tuple[str, ...]]:
+    """Other forms of the word (verbal noun, verb, plural, singular) whose stems the index
+    has in at least :data:`FORM_MIN_DF` documents and the word's own terms do not cover."""
+    cands = form_candidates(text)
+    if not cands:
+        return [], ()
+    body = "body" if "body" in analyzers else next(iter(analyzers))
+    own = {t.token for t in terms}
+    found = []
+    for cand, stems in zip(cands, _stems_of(analyzers, body, cands), strict=True):
+        if len(stems) != 1 or stems[0] in own or len(stems[0]) < 3:
+            continue
+        if vocabulary.frequency(body, stems[0]) >= FORM_MIN_DF:
+            found.append(cand)
+    if not found:
+        return [], ()
+    out = [t for t in terms_of(found, fields, analyzers) if t.token not in own]
+    return out, tuple(found)
