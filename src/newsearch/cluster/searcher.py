@@ -124,6 +124,7 @@ class ClusterSearcher:
         self.analyzers: dict[str, Any] = ray.get(first.analyzers.remote(), timeout=60 + timeout)
         self._answers: dict[Question, Any] = {}
         self._stats = CollectionStats(0, 0)  # merged counts of the words seen so far
+        self._dfs: tuple[int, dict[str, tuple[int, int]]] = (0, {})  # related news' stems
 
     # -- lifecycle
     def close(self) -> None:
@@ -155,16 +156,14 @@ class ClusterSearcher:
 
     def refresh(self) -> ClusterSearcher:
         """Every shard searches its latest commit (returns ``self``)."""
-        call = FanOut([a for g in self.replicas for a in g], self.timeout, False)
-        call.each(lambda a: a.refresh.remote())
+        FanOut([a for g in self.replicas for a in g], self.timeout, False).each("refresh")
         self._answers.clear()
         self._stats = CollectionStats(0, 0)
+        self._dfs = (0, {})
         return self
 
     def warm(self) -> ClusterSearcher:
-        FanOut([a for g in self.replicas for a in g], 120 + self.timeout, False).each(
-            lambda a: a.warm.remote()
-        )
+        FanOut([a for g in self.replicas for a in g], 120 + self.timeout, False).each("warm")
         return self
 
     # -- the vocabulary, asked of every shard
@@ -180,7 +179,7 @@ class ClusterSearcher:
             if not rec.missing:
                 return out
             questions = sorted(rec.missing)
-            got = call.each(lambda a, qs=questions: a.vocabulary.remote(qs))  # type: ignore[misc]
+            got = call.each("vocabulary", questions)
             if call.failed and own is None:  # answers of some shards: not kept past this request
                 own = dict(cache)
             answers = cache if own is None else own
@@ -193,16 +192,14 @@ class ClusterSearcher:
         of words seen before are kept until :meth:`refresh` (the shards' snapshots do not
         change before it), so a repeated word costs no round."""
         if call.failed:  # the shards that answered: this request's statistics only
-            return CollectionStats.merge(
-                call.each(lambda a: a.statistics.remote(list(words))).values()
-            )
+            return CollectionStats.merge(call.each("statistics", list(words)).values())
         known = self._stats  # (one object per request: other threads may replace it)
         if len(known.term_df) > _MAX_ANSWERS:
             known = CollectionStats(0, 0)
         fields = sorted({t.field for w in words for t in w.terms})
         new = [w for w in words if word_key(w) not in known.word_df]
         if new or any(f not in known.field_length for f in fields):
-            got = call.each(lambda a: a.statistics.remote(new or list(words)))
+            got = call.each("statistics", new or list(words))
             if call.failed:
                 return self.statistics(call, words)
             merged = CollectionStats.merge(got.values())
@@ -213,6 +210,28 @@ class ClusterSearcher:
                 {**known.word_df, **merged.word_df},
             )  # fmt: skip
         return self._partial(known, words)
+
+    def frequencies(
+        self, call: FanOut, stems: Sequence[str]
+    ) -> tuple[int, dict[str, tuple[int, int]]]:
+        """The live document count and each stem's (body, title) document frequencies,
+        added over every shard (related news' key terms). Kept until :meth:`refresh`, as
+        the statistics are: only stems not seen before cost a round."""
+        live, known = self._dfs  # (one object per request: other threads may replace it)
+        if len(known) > _MAX_ANSWERS:
+            live, known = 0, {}
+        new = sorted({s for s in stems if s not in known})
+        if not new and live:
+            return live, known
+        got = call.each("frequencies", new)
+        live = sum(n for n, _ in got.values())
+        merged = dict(known)
+        for stem in new:
+            parts = [dfs[stem] for _, dfs in got.values()]
+            merged[stem] = (sum(b for b, _ in parts), sum(t for _, t in parts))
+        if not call.failed:
+            self._dfs = (live, merged)
+        return live, merged
 
     @staticmethod
     def _partial(stats: CollectionStats, words: Sequence[QueryWord]) -> CollectionStats:
@@ -341,13 +360,11 @@ class ClusterSearcher:
         fz = list(fuzzy)
         show = request.limit if request.page == 1 and self.fetch_in_query else 0
         pages: dict[int, ShardPage] = call.each(
-            lambda a: a.query.remote(plan, request, options, stats, fz, None, show)
+            "query", plan, request, options, stats, fz, None, show
         )
         if pages and next(iter(pages.values())).sort == "recency":
             blend = (max(p.top for p in pages.values()), max(p.newest for p in pages.values()))
-            pages = call.each(
-                lambda a: a.query.remote(plan, request, options, stats, fz, blend, show)
-            )
+            pages = call.each("query", plan, request, options, stats, fz, blend, show)
         return pages
 
     def fetch(
@@ -365,7 +382,7 @@ class ClusterSearcher:
             by_shard.setdefault(shard, []).append((d, score))
         got: dict[int, list[Hit]] = call.calls(
             {
-                shard: lambda a, it=items: a.fetch.remote(it, terms, highlight, snippet_chars)  # type: ignore[misc]
+                shard: ("fetch", (items, terms, highlight, snippet_chars))
                 for shard, items in by_shard.items()
             }
         )
@@ -399,7 +416,7 @@ class ClusterSearcher:
     def get(self, article_id: str) -> dict[str, Any] | None:
         """The stored fields of the article with this id, from its shard, or ``None``."""
         shard = self.home(article_id)
-        got: dict[str, Any] | None = self.fanout().one(shard, lambda a: a.get.remote(article_id))
+        got: dict[str, Any] | None = self.fanout().one(shard, "get", article_id)
         return got
 
     def related(
@@ -427,17 +444,17 @@ class ClusterSearcher:
 
         call = self.fanout()
         shard = self.home(article_id)
-        found = call.one(shard, lambda a: a.source.remote(article_id))
+        found = call.one(shard, "source", article_id)
         if found is None:
             raise ArticleNotFoundError(article_id)
         _, docnum, sig = found
         threshold = THRESHOLD if min_similarity is None else min_similarity
-        got = call.each(lambda a: a.copies_of.remote(sig, None, threshold))
+        got = call.each("copies_of", sig, None, threshold)
         out: list[tuple[float, Copy]] = []
         for s, found_here in got.items():
             mine = [c for c in found_here if not (s == shard and c[0] == docnum)]
             if mine:
-                copies = call.one(s, lambda a, m=mine: a.describe.remote(m))  # type: ignore[misc]
+                copies = call.one(s, "describe", mine)
                 out += [(c.similarity, c) for c in copies]
         out.sort(key=lambda p: (-p[0], p[1].id))
         return [c for _, c in out]

@@ -29,6 +29,7 @@ from ..results import Copy, Hit
 from ..schema import TEXT_FIELDS
 from ..stats import CollectionStats
 from ..variants import CorrectionCounts, correction_counts
+from .fanout import Packed
 
 __all__ = ["FixedStats", "Question", "ShardPage", "ShardSearcher"]
 
@@ -69,8 +70,16 @@ class ShardPage:
     hits: list[Hit] = field(default_factory=list)
 
 
-class ShardSearcher:
+class ShardSearcher(Packed):
     """Searches one shard (see the module docstring)."""
+
+    PACKED = frozenset(
+        {
+            "refresh", "warm", "vocabulary", "statistics", "frequencies", "query", "fetch",
+            "get", "source", "related_candidates", "copies_of", "describe", "present",
+            "related_candidates_and_copies", "advanced_statistics", "groups",
+        }
+    )  # fmt: skip
 
     def __init__(self, path: str, options: RankingOptions, cache_mb: float) -> None:
         self.index = NewsIndex.open(path, cache_mb=cache_mb)
@@ -278,6 +287,35 @@ class ShardSearcher:
             sig = dv.signature(d) if request.collapse else None
             out.append((float(scores[d]), d, view.doc_id(d), sig))
         return int(matched.sum()), out
+
+    def related_candidates_and_copies(
+        self,
+        src: tuple[str, str, datetime | None, int | None, str | None],
+        flt: Filters,
+        request: RelatedRequest,
+        options: RankingOptions,
+        words: Sequence[QueryWord],
+        stats: CollectionStats,
+        want: int,
+        sig: Signature | None,
+    ) -> tuple[int, list[tuple[float, int, str, Signature | None]], list[tuple[int, float, bool]]]:
+        """:meth:`related_candidates`, and the copies of the article's signature ``sig`` here
+        (when ``request.collapse``): one round instead of two."""
+        total, cands = self.related_candidates(src, flt, request, options, words, stats, want)
+        own = self.copies_of(sig, src[3]) if request.collapse else []
+        return total, cands, own
+
+    def present(
+        self,
+        docs: Sequence[tuple[int, float]],
+        terms: set[str],
+        highlight: bool,
+        snippet_chars: int,
+        copies: Sequence[tuple[int, float, bool]],
+    ) -> tuple[list[Hit], list[Copy]]:
+        """:meth:`fetch` and :meth:`describe` in one round (related news' last phase)."""
+        hits = self.fetch(docs, terms, highlight, snippet_chars) if docs else []
+        return hits, self.describe(copies)
 
     def copies_of(
         self, sig: Signature | None, exclude: int | None, min_similarity: float | None = None
