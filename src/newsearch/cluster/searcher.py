@@ -20,15 +20,18 @@ the blend divides by and counts from). Related news is the same shape (:mod:`.re
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..errors import ArticleNotFoundError, ConfigError
+from ..advanced_stats import merge_advanced_stats
+from ..errors import ArticleNotFoundError
 from ..plan import QueryPlan, QueryWord, fuzzy_words, plan_search, searched_fields
-from ..query import ParsedQuery, parse_query
+from ..query import ParsedQuery, Problem, parse_query
 from ..request import MAX_PAGE_DEPTH, Filters, RankingOptions, SearchRequest
-from ..results import Copy, Hit, Results
+from ..results import Copy, DuplicateGroup, Hit, Results
 from ..search import SUGGEST_BELOW, related_request, respell, search_request
 from ..stats import CollectionStats, word_key
 from ..variants import VariantIndex, add_correction_counts, rank_corrections, variant_key
@@ -300,9 +303,9 @@ class ClusterSearcher:
         """The fan-out search of one request (see the module docstring)."""
         t0 = time.perf_counter()
         options = options if options is not None else self.options
-        if request.mode == "advanced":
-            raise ConfigError("mode='advanced' (Whoosh's query language) is not sharded yet")
         call = self.fanout(allow_partial)
+        if request.mode == "advanced":
+            return self._advanced(request, options, call, t0)
         plan = self.plan(request, options, parsed, call)
         words = list(plan.words)
         shard_options = options.replace(fuzzy_fallback=False)
@@ -319,6 +322,24 @@ class ClusterSearcher:
                 pages = self._query(call, plan, request, shard_options, stats, extra)
                 total = sum(p.total for p in pages.values())
                 fuzzy_used = True
+        hits, sort = self._page(call, pages, request, plan.highlight_terms)
+        facets = _merge_facets([p.facets for p in pages.values()], request.date_histogram)
+        suggestion = None
+        if request.suggest and total < SUGGEST_BELOW and plan.query.groups:
+            suggestion = self._suggest(call, plan.query)
+        return Results(
+            query=plan.query, hits=hits, total=total, page=request.page,
+            page_size=request.limit, sort=sort, took_ms=(time.perf_counter() - t0) * 1000,
+            facets=facets, suggestion=suggestion, fuzzy_used=fuzzy_used, filters=plan.filters,
+            shards=call.shards,
+        )  # fmt: skip
+
+    def _page(
+        self, call: FanOut, pages: dict[int, ShardPage], request: SearchRequest, terms: set[str]
+    ) -> tuple[list[Hit], str]:
+        """The request's page of hits from every shard's entries (merged by the sort; ties:
+        article id), fetched from the shards that hold them unless the query phase brought
+        them; and the sort used."""
         sort = next(iter(pages.values())).sort if pages else request.sort
         limit, page = request.limit, request.page
         want = min(page * limit, MAX_PAGE_DEPTH)
@@ -329,23 +350,46 @@ class ClusterSearcher:
         shown = [(shard, d, score) for _, _, shard, d, score in entries[(page - 1) * limit :]]
         fetched = {(s, h.docnum): h for s, p in pages.items() for h in p.hits}
         if any(key not in fetched for key in ((s, d) for s, d, _ in shown)):
-            fetched = self.fetch(
-                call, shown, plan.highlight_terms, request.highlight, request.snippet_chars
-            )
+            fetched = self.fetch(call, shown, terms, request.highlight, request.snippet_chars)
         hits: list[Hit] = []
         for shard, d, _ in shown:
             hit = fetched.get((shard, d))
             if hit is not None:
                 hit.rank = (page - 1) * limit + len(hits) + 1
                 hits.append(hit)
-        facets = _merge_facets([p.facets for p in pages.values()], request.date_histogram)
-        suggestion = None
-        if request.suggest and total < SUGGEST_BELOW and plan.query.groups:
-            suggestion = self._suggest(call, plan.query)
+        return hits, sort
+
+    def _advanced(
+        self, request: SearchRequest, options: RankingOptions, call: FanOut, t0: float
+    ) -> Results:
+        """``mode="advanced"``: Whoosh's query language, each shard scored by Whoosh with
+        the statistics of every shard (its expanded terms' frequencies, field lengths)."""
+        got = call.each("advanced_statistics", request)
+        trouble = [g for g in got.values() if isinstance(g, str)]
+        if trouble:  # not parsed: simple search, saying so (as on one index)
+            res = self.run(
+                request.replace(mode="simple"), options, allow_partial=call.allow_partial
+            )
+            problem = Problem("advanced-syntax", trouble[0])
+            res.query = dataclasses.replace(res.query, problems=(problem, *res.query.problems))
+            return res
+        stats = merge_advanced_stats(got.values())
+        request = request.replace(suggest=False)
+        show = request.limit if request.page == 1 and self.fetch_in_query else 0
+        pages: dict[int, ShardPage] = call.each(
+            "advanced_query", request, options, stats, None, show
+        )
+        if pages and next(iter(pages.values())).sort == "recency":
+            blend = (max(p.top for p in pages.values()), max(p.newest for p in pages.values()))
+            pages = call.each("advanced_query", request, options, stats, blend, show)
+        terms = next(iter(pages.values())).terms if pages else set()
+        hits, sort = self._page(call, pages, request, terms)
         return Results(
-            query=plan.query, hits=hits, total=total, page=page, page_size=limit, sort=sort,
-            took_ms=(time.perf_counter() - t0) * 1000, facets=facets, suggestion=suggestion,
-            fuzzy_used=fuzzy_used, filters=plan.filters, shards=call.shards,
+            query=ParsedQuery(text=request.query), hits=hits,
+            total=sum(p.total for p in pages.values()), page=request.page,
+            page_size=request.limit, sort=sort, took_ms=(time.perf_counter() - t0) * 1000,
+            facets=_merge_facets([p.facets for p in pages.values()], request.date_histogram),
+            filters=request.filters, shards=call.shards,
         )  # fmt: skip
 
     def _query(
@@ -458,6 +502,52 @@ class ClusterSearcher:
                 out += [(c.similarity, c) for c in copies]
         out.sort(key=lambda p: (-p[0], p[1].id))
         return [c for _, c in out]
+
+    def duplicate_groups(self, *, min_similarity: float | None = None) -> list[DuplicateGroup]:
+        """As :meth:`Searcher.duplicate_groups
+        <newsearch.search.Searcher.duplicate_groups>`: every group of copies, over every
+        shard (the shards' signatures are stacked and grouped here, so a group may span
+        shards), largest first. Members published at the same time are ordered by id."""
+        import numpy as np
+
+        from ..copies import copy_groups
+        from ..duplicates import exact, similarity
+
+        call = self.fanout()
+        got = call.each("signatures")
+        rows = [(s, int(d)) for s in sorted(got) for d in got[s][0]]
+        if not rows:
+            return []
+        sigs = np.concatenate([got[s][1] for s in sorted(got)])
+        comps = copy_groups(sigs, np.ones(len(rows), dtype=bool), min_similarity)
+        wanted: dict[int, list[tuple[int, float, bool]]] = {}
+        for comp in comps:
+            for r in comp:
+                wanted.setdefault(rows[r][0], []).append((rows[r][1], 1.0, True))
+        described = call.calls({s: ("describe", (items,)) for s, items in wanted.items()})
+        found = {
+            (s, d): c
+            for s, items in wanted.items()
+            for (d, _, _), c in zip(items, described.get(s, []), strict=False)
+        }
+        never = datetime.max.replace(tzinfo=UTC)
+        groups = []
+        for comp in comps:
+            members = sorted(
+                (r for r in comp if rows[r] in found),
+                key=lambda r: (found[rows[r]].published or never, found[rows[r]].id),
+            )
+            if len(members) < 2:
+                continue
+            rep = sigs[members[0]]
+            copies = []
+            for r in members:
+                c = found[rows[r]]
+                c.similarity, c.exact = similarity(rep, sigs[r]), exact(rep, sigs[r])
+                copies.append(c)
+            groups.append(DuplicateGroup(copies[0], copies))
+        groups.sort(key=lambda g: (-len(g), g.representative.published or never, g.ids[0]))
+        return groups
 
 
 def _merge_facets(

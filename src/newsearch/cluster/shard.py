@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import collect, present
+from ..advanced_stats import AdvancedStats
 from ..copies import DuplicateView
 from ..duplicates import Signature, exact, signature_of
 from ..index import NewsIndex
@@ -27,6 +28,7 @@ from ..related import Source, own_copies, related_scores
 from ..request import MAX_PAGE_DEPTH, Filters, RankingOptions, RelatedRequest, SearchRequest
 from ..results import Copy, Hit
 from ..schema import TEXT_FIELDS
+from ..snapshot import scorer_for
 from ..stats import CollectionStats
 from ..variants import CorrectionCounts, correction_counts
 from .fanout import Packed
@@ -68,6 +70,8 @@ class ShardPage:
     newest: float = -math.inf  # the newest publication time of the snapshot (recency sort)
     #: the hits of the first ``show`` entries, when the query phase also fetches (page 1)
     hits: list[Hit] = field(default_factory=list)
+    #: the words to highlight, when the shard parsed the query (advanced mode)
+    terms: set[str] = field(default_factory=set)
 
 
 class ShardSearcher(Packed):
@@ -77,7 +81,7 @@ class ShardSearcher(Packed):
         {
             "refresh", "warm", "vocabulary", "statistics", "frequencies", "query", "fetch",
             "get", "source", "related_candidates", "copies_of", "describe", "present",
-            "related_candidates_and_copies", "advanced_statistics", "groups",
+            "related_candidates_and_copies", "advanced_statistics", "advanced_query", "signatures",
         }
     )  # fmt: skip
 
@@ -188,10 +192,21 @@ class ShardSearcher(Packed):
         fuzzy: Sequence[QueryWord],
         blend: tuple[float, float] | None,
     ) -> ShardPage:
-        s = self.searcher
-        view = s.view
         source = FixedStats(stats) if stats is not None else None
-        scores, matched, sort, _ = s.match(plan, options, request.sort, source, fuzzy)
+        scores, matched, sort, _ = self.searcher.match(plan, options, request.sort, source, fuzzy)
+        return self._rank(scores, matched, sort, request, options, blend)
+
+    def _rank(
+        self,
+        scores: Any,
+        matched: Any,
+        sort: str,
+        request: SearchRequest,
+        options: RankingOptions,
+        blend: tuple[float, float] | None,
+    ) -> ShardPage:
+        """This shard's first ``page × limit`` entries of scored documents, total, facets."""
+        view = self.searcher.view
         want = min(request.page * request.limit, MAX_PAGE_DEPTH)
         total = int(matched.sum())
         facets = collect.facet_counts(view, matched, request.facets, request.date_histogram)
@@ -229,6 +244,46 @@ class ShardSearcher(Packed):
                 key = math.inf if math.isnan(t) else -t if sort == "newest" else t
             entries.append((key, d, "", float(scores[d])))
         return self._ids(ShardPage(total, entries, facets, sort))
+
+    # -- advanced mode (Whoosh's query language)
+    def _parse(self, request: SearchRequest) -> Any:
+        return self.searcher.view.parse_advanced(request.query, request.fields)
+
+    def advanced_statistics(self, request: SearchRequest) -> AdvancedStats | str:
+        """This shard's statistics of an advanced query, or why Whoosh could not parse it
+        (then the request is searched in simple mode, as on one index)."""
+        try:
+            q = self._parse(request)
+        except Exception as exc:  # Whoosh's parser can fail on odd input
+            return f"not understood ({exc}); simple search"
+        return self.searcher.view.advanced_statistics(q)
+
+    def advanced_query(
+        self,
+        request: SearchRequest,
+        options: RankingOptions,
+        stats: AdvancedStats,
+        blend: tuple[float, float] | None = None,
+        show: int = 0,
+    ) -> ShardPage:
+        """:meth:`query` for an advanced query, scored by Whoosh with every shard's
+        statistics; the page's ``terms`` are the query's, for highlighting."""
+        view = self.searcher.view
+        q = self._parse(request)
+        scores, terms = view.advanced_scores(q, scorer_for(options).whoosh(), stats)
+        matched = scores > 0
+        mask = collect.filter_mask(view, request.filters)
+        if mask is not None:
+            matched &= mask
+        matched &= view.live
+        page = self._rank(scores, matched, request.sort, request, options, blend)
+        page.terms = terms
+        if show and page.entries:
+            page.hits = self.fetch(
+                [(d, sc) for _, d, _, sc in page.entries[:show]], terms, request.highlight,
+                request.snippet_chars,
+            )  # fmt: skip
+        return page
 
     def _ids(self, page: ShardPage) -> ShardPage:
         view = self.searcher.view
@@ -329,6 +384,12 @@ class ShardSearcher(Packed):
             other = dv.signature(d)
             out.append((d, sim, sig is not None and other is not None and exact(sig, other)))
         return out
+
+    def signatures(self) -> tuple[Any, Any]:
+        """The docnums of this shard's live signed articles and their signatures (rows)."""
+        sigs, ok = self.searcher.snapshot.copies.signatures()
+        docs = np.flatnonzero(ok)
+        return docs, sigs[docs]
 
     def describe(self, items: Sequence[tuple[int, float, bool]]) -> list[Copy]:
         dv = self.searcher.snapshot.copies
