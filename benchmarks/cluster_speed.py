@@ -192,6 +192,57 @@ def _child(what: str, *args: Any) -> dict[str, Any]:
     return json.loads(lines[-1][2:])  # type: ignore[no-any-return]
 
 
+def _write(args: argparse.Namespace, started: datetime, results: dict[str, Any]) -> Path:
+    doc = {
+        "benchmark": "cluster_speed",
+        "started": started.isoformat(),
+        "config": vars(args),
+        "git": git_info(),
+        "machine": machine(),
+        "versions": package_versions(),
+        "results": results,
+    }
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"cluster_speed-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def search_only(args: argparse.Namespace) -> None:
+    """The search stage on builds made before (``--one DIR --sharded DIR...``)."""
+    started = datetime.now(UTC)
+    results: dict[str, Any] = {"build": {}, "search": {}}
+    for sharded in args.sharded:
+        name = f"{json.loads((Path(sharded) / 'cluster.json').read_text())['shards']}-shards"
+        results["search"][name] = r = _child(
+            "latency", args.one, sharded, Path(args.data), args.queries, args.related
+        )
+        print(name, json.dumps(r), flush=True)
+    lines = [f"# cluster_speed, search only ({started:%Y-%m-%d %H:%M} UTC)", ""]
+    lines += ["| shards | what | one index p50 / p95 | sharded p50 / p95 | overhead p50 / p95 |"]
+    lines += ["|---|---|---|---|---|"]
+    for name, r in results["search"].items():
+        for what, part in (
+            ("search, steady", r["search"]),
+            ("search, first run", r["search"]["first_pass"]),
+            ("related, steady", r["related"]),
+        ):
+            a, b, o = part["single"], part["cluster"], part["overhead"]
+            lines.append(
+                f"| {name} | {what} | {a['p50']:.1f} / {a['p95']:.1f} ms "
+                f"| {b['p50']:.1f} / {b['p95']:.1f} ms | {o['p50']:.1f} / {o['p95']:.1f} ms |"
+            )
+        lines.append(
+            f"| {name} | top 10 differing | | {r['search']['differing_top10']} of "
+            f"{r['search']['queries']} queries, {r['related']['differing_top10']} of "
+            f"{r['related']['articles']} articles | |"
+        )
+    path = _write(args, started, results)
+    path.with_suffix(".md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(path)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", default="../shared/datasets")
@@ -204,7 +255,12 @@ def main() -> None:
     ap.add_argument("--no-search", action="store_true", help="build times only")
     ap.add_argument("--out", default=str(HERE / "results"))
     ap.add_argument("--workdir", default=None, help="keep the builds here (default: a temp dir)")
+    ap.add_argument("--one", default=None, help="search only: this one-index build ...")
+    ap.add_argument("--sharded", nargs="*", default=[], help="... against these sharded builds")
     args = ap.parse_args()
+    if args.one:
+        search_only(args)
+        return
     data = Path(args.data)
     started = datetime.now(UTC)
     results: dict[str, Any] = {"build": {}, "search": {}}
@@ -230,20 +286,7 @@ def main() -> None:
                     "latency", one, out, data, args.queries, args.related
                 )
                 print(f"{n}-shards", json.dumps(r), flush=True)
-    doc = {
-        "benchmark": "cluster_speed",
-        "started": started.isoformat(),
-        "config": vars(args),
-        "git": git_info(),
-        "machine": machine(),
-        "versions": package_versions(),
-        "results": results,
-    }
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"cluster_speed-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
-    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
-    print(path)
+    print(_write(args, started, results))
 
 
 if __name__ == "__main__":

@@ -388,3 +388,44 @@ def test_cli_builds_and_searches_a_sharded_index(tmp_path: Path) -> None:
     assert "shards:     2" in cli("info", ix)
     hits = orjson.loads(cli("search", ix, "كوريا الشمالية", "--json"))
     assert hits["total"] > 0 and hits["shards"] == {"total": 2, "successful": 2, "failed": 0}
+
+
+# --- serving ---------------------------------------------------------------------------------
+
+
+def test_serve_a_sharded_index_with_the_same_http_api(
+    sharded: ShardedIndex, whole: Searcher, tmp_path: Path
+) -> None:
+    import shutil
+
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from newsearch.web import create_app
+
+    path = tmp_path / "ix"  # a copy: the writes below leave the module's index alone
+    shutil.copytree(sharded.path, path)
+    auth = {"Authorization": "Bearer t0ken"}
+    with TestClient(create_app(path, ingest_token="t0ken", refresh_interval=0)) as c:
+        body = c.get("/search", params={"q": "كوريا الشمالية", "facets": "source"}).json()
+        want = whole.search("كوريا الشمالية", facets=("source",))
+        assert body["total"] == want.total and body["facets"] == want.facets
+        _same_ranking(
+            [(h["id"], h["score"]) for h in body["hits"]], [(h.id, h.score) for h in want]
+        )
+        assert body["shards"] == {"total": 3, "successful": 3, "failed": 0}
+        new = dict(ARTICLES[5], id="web-new-1", title="مقال جديد عن بيونغ يانغ")
+        report = c.post("/articles", json=[new, {"id": "bad"}], headers=auth).json()
+        assert (report["added"], report["rejected"]) == (1, 1)
+        assert report["rejections"][0]["line"] == 2  # its position in the body
+        assert c.get("/articles/web-new-1").json()["title"] == new["title"]
+        hits = c.get("/search", params={"q": "مقال جديد عن بيونغ يانغ"}).json()["hits"]
+        assert hits[0]["id"] == "web-new-1"  # searchable when the response is sent
+        related = c.get(f"/articles/{A['id']}/related").json()
+        assert [x["id"] for x in related["also_published_by"]] == [COPIES[0]["id"]]
+        assert c.get(f"/articles/{B['id']}/duplicates").json()["duplicates"]
+        assert c.get("/health").json()["articles"] == len(RECORDS) + 1
+        assert c.delete("/articles/web-new-1", headers=auth).status_code == 200
+        assert c.get("/articles/web-new-1").status_code == 404
+        assert c.get("/articles/no-such-id/related").status_code == 404
+        assert c.get("/search", params={"q": "x", "sort": "sideways"}).status_code == 400

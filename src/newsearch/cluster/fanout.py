@@ -29,31 +29,41 @@ from ..errors import NewsearchError, ShardError
 __all__ = ["FanOut", "Packed", "pack"]
 
 
-def pack(method: str, args: Sequence[Any]) -> bytes:
-    """One actor call's method and arguments, pickled once for every shard."""
-    return pickle.dumps((method, tuple(args)), protocol=pickle.HIGHEST_PROTOCOL)
+def pack(method: str, args: Sequence[Any], epoch: int = 0) -> bytes:
+    """One actor call's method, arguments and snapshot epoch, pickled once for every shard."""
+    return pickle.dumps((method, tuple(args), epoch), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class Packed:
-    """Mixed into a shard actor: :meth:`call` runs a packed call (see the module docstring)."""
+    """Mixed into a shard actor: :meth:`call` runs a packed call (see the module docstring)
+    on the snapshot of the call's epoch (:meth:`use`)."""
 
     #: The methods a packed call may name.
     PACKED: frozenset[str] = frozenset()
 
+    def use(self, epoch: int) -> None:
+        """Serve the next call from the snapshot of ``epoch`` (see the shard's refresh)."""
+
     def call(self, blob: bytes) -> bytes:
-        method, args = pickle.loads(blob)
+        method, args, epoch = pickle.loads(blob)
         if method not in self.PACKED:
             raise ValueError(f"{method!r} is not a shard method")
+        self.use(epoch)
         return pickle.dumps(getattr(self, method)(*args), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class FanOut:
     """The shards of one request (``actors[i]``: shard ``i``'s actor for this request)."""
 
-    def __init__(self, actors: Sequence[Any], timeout: float, allow_partial: bool) -> None:
+    def __init__(
+        self, actors: Sequence[Any], timeout: float, allow_partial: bool, epoch: int = 0
+    ) -> None:
         self.actors = list(actors)
         self.timeout = timeout
         self.allow_partial = allow_partial
+        #: Every phase of the request reads the shards' snapshots of this epoch, so document
+        #: numbers stay valid from one phase to the next across a refresh.
+        self.epoch = epoch
         self.failed: dict[int, str] = {}
 
     @property
@@ -69,13 +79,13 @@ class FanOut:
         """``method(*args)`` on each shard still answering (or on ``shards``); results by
         shard. The arguments are pickled once for all."""
         targets = self.alive if shards is None else shards
-        blob = pack(method, args)
+        blob = pack(method, args, self.epoch)
         return self._run({i: blob for i in targets})
 
     def calls(self, calls: Mapping[int, tuple[str, Sequence[Any]]]) -> dict[int, Any]:
         """Each shard's own call (``{shard: (method, args)}``), made at once; results by
         shard."""
-        return self._run({i: pack(m, a) for i, (m, a) in calls.items()})
+        return self._run({i: pack(m, a, self.epoch) for i, (m, a) in calls.items()})
 
     def one(self, shard: int, method: str, *args: Any) -> Any:
         """``method(*args)`` on one shard; a failure raises :class:`ShardError` whatever

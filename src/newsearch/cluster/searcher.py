@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from ..results import RelatedResults
     from .index import ShardedIndex
 
-__all__ = ["ClusterSearcher"]
+__all__ = ["ClusterSearcher", "ClusterView"]
 
 T = TypeVar("T")
 #: Vocabulary answers kept between requests (cleared on refresh, or when this many).
@@ -88,6 +88,18 @@ def _merge_answer(q: Question, parts: list[Any]) -> Any:
     return add_correction_counts(parts)
 
 
+class ClusterView:
+    """What a server asks of a searcher's snapshot (:mod:`newsearch.web.live`): articles
+    served and which snapshot (the refresh epoch, in place of a commit generation)."""
+
+    def __init__(self, doccount: int, epoch: int) -> None:
+        self.doccount = doccount
+        self.epoch = epoch
+
+    def generation(self) -> int:
+        return self.epoch
+
+
 class ClusterSearcher:
     """Searches a :class:`~newsearch.cluster.ShardedIndex` with the methods and result types
     of :class:`~newsearch.search.Searcher`; results carry ``shards`` (total, successful,
@@ -128,6 +140,10 @@ class ClusterSearcher:
         self._answers: dict[Question, Any] = {}
         self._stats = CollectionStats(0, 0)  # merged counts of the words seen so far
         self._dfs: tuple[int, dict[str, tuple[int, int]]] = (0, {})  # related news' stems
+        #: The shards' snapshots this searcher reads (one more at each refresh).
+        self.epoch = 0
+        counts = FanOut(self.actors, 60 + timeout, False).each("doc_count")
+        self.view = ClusterView(sum(counts.values()), 0)
 
     # -- lifecycle
     def close(self) -> None:
@@ -155,18 +171,33 @@ class ClusterSearcher:
         actors = self.actors
         self._turn += 1
         partial = self.allow_partial if allow_partial is None else allow_partial
-        return FanOut(actors, self.timeout, partial)
+        return FanOut(actors, self.timeout, partial, self.epoch)
 
     def refresh(self) -> ClusterSearcher:
-        """Every shard searches its latest commit (returns ``self``)."""
-        FanOut([a for g in self.replicas for a in g], self.timeout, False).each("refresh")
-        self._answers.clear()
+        """Every shard searches its latest commit from now on (returns ``self``: the same
+        actors, warm). Requests under way finish on the snapshots they started on (each
+        request pins an epoch; shards keep the last few)."""
+        epoch = self.epoch + 1
+        counts = FanOut(self._all(), self.timeout, False).each("refresh", epoch)
+        self.epoch = epoch
+        self._answers = {}
         self._stats = CollectionStats(0, 0)
         self._dfs = (0, {})
+        self.view = ClusterView(sum(counts.values()) // self._replica_count(), epoch)
         return self
 
+    def up_to_date(self) -> bool:
+        """False once a shard has a newer commit than this searcher sees."""
+        return all(FanOut(self._all(), self.timeout, False).each("up_to_date").values())
+
+    def _all(self) -> list[Any]:
+        return [a for g in self.replicas for a in g]
+
+    def _replica_count(self) -> int:
+        return len(self.replicas[0]) if self.replicas else 1
+
     def warm(self) -> ClusterSearcher:
-        FanOut([a for g in self.replicas for a in g], 120 + self.timeout, False).each("warm")
+        FanOut(self._all(), 120 + self.timeout, False, self.epoch).each("warm")
         return self
 
     # -- the vocabulary, asked of every shard

@@ -28,6 +28,7 @@ from ..related import Source, own_copies, related_scores
 from ..request import MAX_PAGE_DEPTH, Filters, RankingOptions, RelatedRequest, SearchRequest
 from ..results import Copy, Hit
 from ..schema import TEXT_FIELDS
+from ..search import Searcher
 from ..snapshot import scorer_for
 from ..stats import CollectionStats
 from ..variants import CorrectionCounts, correction_counts
@@ -82,13 +83,23 @@ class ShardSearcher(Packed):
             "refresh", "warm", "vocabulary", "statistics", "frequencies", "query", "fetch",
             "get", "source", "related_candidates", "copies_of", "describe", "present",
             "related_candidates_and_copies", "advanced_statistics", "advanced_query", "signatures",
+            "up_to_date", "doc_count",
         }
     )  # fmt: skip
+
+    #: Snapshots kept after a refresh for the requests still reading them.
+    KEEP = 3
 
     def __init__(self, path: str, options: RankingOptions, cache_mb: float) -> None:
         self.index = NewsIndex.open(path, cache_mb=cache_mb)
         self.options = options
         self.searcher = self.index.searcher(options)
+        #: The snapshot of each refresh epoch of the cluster searcher (a request pins one).
+        self.epochs: dict[int, Searcher] = {0: self.searcher}
+
+    def use(self, epoch: int) -> None:
+        # An epoch this actor never saw (it was restarted since) or dropped: its latest.
+        self.searcher = self.epochs.get(epoch) or self.epochs[max(self.epochs)]
 
     # -- lifecycle
     def pid(self) -> int:
@@ -109,13 +120,22 @@ class ShardSearcher(Packed):
             "disk_mb": disk / 1e6,
         }
 
-    def refresh(self) -> int:
-        """Search the shard's latest commit; returns its document count."""
-        new = self.searcher.refresh()
-        if new is not self.searcher:
-            self.searcher.close()
-            self.searcher = new
-        return self.searcher.view.doccount
+    def refresh(self, epoch: int | None = None) -> int:
+        """Search the shard's latest commit, as the snapshot of ``epoch`` (default: the
+        next); the last :attr:`KEEP` epochs stay open for requests under way. Returns the
+        document count."""
+        latest = self.epochs[max(self.epochs)]
+        new = latest.refresh()
+        epoch = max(self.epochs) + 1 if epoch is None else epoch
+        self.epochs[epoch] = self.searcher = new
+        for old in sorted(self.epochs)[: -self.KEEP]:
+            gone = self.epochs.pop(old)
+            if all(gone is not s for s in self.epochs.values()):
+                gone.close()
+        return new.view.doccount
+
+    def up_to_date(self) -> bool:
+        return self.epochs[max(self.epochs)].up_to_date()
 
     def warm(self) -> None:
         self.searcher.warm()
