@@ -159,6 +159,45 @@ def compare(
     return out
 
 
+def report(args: argparse.Namespace, started: datetime, results: list[dict[str, Any]]) -> Path:
+    """Write the run's JSON and Markdown (again after each task: a long run leaves its
+    figures so far); returns the Markdown's path."""
+    total = sum(r["queries"] for r in results)
+    same = sum(r["identical"] for r in results)
+    doc = {
+        "benchmark": "cluster_same",
+        "started": started.isoformat(),
+        "config": vars(args),
+        "git": git_info(),
+        "machine": machine(),
+        "versions": package_versions(),
+        "criterion": f"top {TOP} ids in order up to tied scores, scores within {REL} relative",
+        "results": results,
+        "summary": {"queries": total, "identical": same, "share": same / total if total else 0},
+    }
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"cluster_same-{started.strftime('%Y%m%dT%H%M%SZ')}"
+    (out / f"{stem}.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False), "utf-8")
+    lines = [
+        f"# Sharded vs one index: same results ({started:%Y-%m-%d %H:%M} UTC)",
+        "",
+        f"Criterion: {doc['criterion']}. Commit {doc['git'].get('commit', '?')}.",
+        "",
+        "| task | setup | shards | queries | identical | share | max rel. score diff |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        share = r["identical"] / r["queries"] if r["queries"] else 0
+        lines.append(
+            f"| {r['task']} | {r['setup']} | {r['shards']} | {r['queries']} | {r['identical']} "
+            f"| {share:.2%} | {r['max_rel_diff']:.1e} |"
+        )
+    lines += ["", f"All: {same} of {total} identical ({doc['summary']['share']:.3%})."]
+    (out / f"{stem}.md").write_text("\n".join(lines) + "\n", "utf-8")
+    return out / f"{stem}.md"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", default="../shared/datasets")
@@ -207,44 +246,12 @@ def main() -> None:
                                 f"({time.perf_counter() - t0:.0f} s)",
                                 flush=True,
                             )
+                        report(args, started, results)
                 finally:
                     for cs in searchers.values():
                         cs.close()
             single.close()
-    total = sum(r["queries"] for r in results)
-    same = sum(r["identical"] for r in results)
-    doc = {
-        "benchmark": "cluster_same",
-        "started": started.isoformat(),
-        "config": vars(args),
-        "git": git_info(),
-        "machine": machine(),
-        "versions": package_versions(),
-        "criterion": f"top {TOP} ids in order up to tied scores, scores within {REL} relative",
-        "results": results,
-        "summary": {"queries": total, "identical": same, "share": same / total if total else 0},
-    }
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = f"cluster_same-{started.strftime('%Y%m%dT%H%M%SZ')}"
-    (out / f"{stem}.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False), "utf-8")
-    lines = [
-        f"# Sharded vs one index: same results ({started:%Y-%m-%d %H:%M} UTC)",
-        "",
-        f"Criterion: {doc['criterion']}. Commit {doc['git'].get('commit', '?')}.",
-        "",
-        "| task | setup | shards | queries | identical | share | max rel. score diff |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for r in results:
-        share = r["identical"] / r["queries"] if r["queries"] else 0
-        lines.append(
-            f"| {r['task']} | {r['setup']} | {r['shards']} | {r['queries']} | {r['identical']} "
-            f"| {share:.2%} | {r['max_rel_diff']:.1e} |"
-        )
-    lines += ["", f"All: {same} of {total} identical ({doc['summary']['share']:.3%})."]
-    (out / f"{stem}.md").write_text("\n".join(lines) + "\n", "utf-8")
-    print(out / f"{stem}.md")
+    print(report(args, started, results))
 
 
 if __name__ == "__main__":
