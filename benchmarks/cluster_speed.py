@@ -253,6 +253,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--related", type=int, default=100)
     ap.add_argument("--no-search", action="store_true", help="build times only")
+    ap.add_argument("--no-single", action="store_true", help="no one-index builds (sharded only)")
     ap.add_argument("--out", default=str(HERE / "results"))
     ap.add_argument("--workdir", default=None, help="keep the builds here (default: a temp dir)")
     ap.add_argument("--one", default=None, help="search only: this one-index build ...")
@@ -271,9 +272,10 @@ def main() -> None:
         names = [str(f) for f in files]
         one = str(Path(tmp) / "one")
         for cpus in args.workers:
-            key = f"single-index/{cpus}cpu"
-            results["build"][key] = _child("build", names, one, 0, cpus)
-            print(key, results["build"][key], flush=True)
+            if not args.no_single:
+                key = f"single-index/{cpus}cpu"
+                results["build"][key] = _child("build", names, one, 0, cpus)
+                print(key, results["build"][key], flush=True)
             for n in args.shards:
                 key = f"{n}-shards/{cpus}cpu"
                 out = str(Path(tmp) / f"sharded-{n}")

@@ -429,9 +429,11 @@ def main() -> int:
     from newsearch.index import NewsIndex
 
     sharded = is_sharded(scratch)  # served by fan-out to its shards' actors (docs/scale-out.md)
-    articles = (
-        ShardedIndex.open(scratch).info()["documents"] if sharded else len(NewsIndex.open(scratch))
-    )
+    if sharded:
+        six = ShardedIndex.open(scratch)
+        articles = sum(len(NewsIndex.open(six.shard_path(i))) for i in range(six.shards))
+    else:
+        articles = len(NewsIndex.open(scratch))
     token = secrets.token_urlsafe(24)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
