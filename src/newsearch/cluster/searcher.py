@@ -132,9 +132,15 @@ class ClusterSearcher:
             self.options, replicas=replicas, cache_mb=cache_mb
         )  # fmt: skip
         self._turn = 0
-        #: Page 1: every shard presents its first ``limit`` hits in the query phase, saving
-        #: the fetch round (deeper pages are fetched from the shards that hold them).
+        #: Page 1: every shard presents its first hits in the query phase, saving the fetch
+        #: round (deeper pages are fetched from the shards that hold them).
         self.fetch_in_query = True
+        #: How many more than its even share (``limit / shards``) each shard presents in the
+        #: query phase: presenting (highlighting) is most of a shard's work, and articles are
+        #: spread by a hash of their id, so a page's hits split about evenly; the few a shard
+        #: did not present (a shard holding more than its share) are fetched in one more
+        #: round. 2: with 2 shards and 10 hits, 7 each, one more round for ~11% of queries.
+        self.show_margin = 2
         first = self.replicas[0][0]
         self.analyzers: dict[str, Any] = ray.get(first.analyzers.remote(), timeout=60 + timeout)
         self._answers: dict[Question, Any] = {}
@@ -380,8 +386,11 @@ class ClusterSearcher:
         )[:want]  # fmt: skip
         shown = [(shard, d, score) for _, _, shard, d, score in entries[(page - 1) * limit :]]
         fetched = {(s, h.docnum): h for s, p in pages.items() for h in p.hits}
-        if any(key not in fetched for key in ((s, d) for s, d, _ in shown)):
-            fetched = self.fetch(call, shown, terms, request.highlight, request.snippet_chars)
+        missing = [(s, d, sc) for s, d, sc in shown if (s, d) not in fetched]
+        if missing:  # only those: the query phase presented the others
+            fetched.update(
+                self.fetch(call, missing, terms, request.highlight, request.snippet_chars)
+            )
         hits: list[Hit] = []
         for shard, d, _ in shown:
             hit = fetched.get((shard, d))
@@ -389,6 +398,13 @@ class ClusterSearcher:
                 hit.rank = (page - 1) * limit + len(hits) + 1
                 hits.append(hit)
         return hits, sort
+
+    def _show(self, request: SearchRequest) -> int:
+        """How many hits each shard presents in the query phase (see :attr:`show_margin`)."""
+        if request.page != 1 or not self.fetch_in_query:
+            return 0
+        share = -(-request.limit // max(1, len(self.replicas)))
+        return min(request.limit, share + self.show_margin)
 
     def _advanced(
         self, request: SearchRequest, options: RankingOptions, call: FanOut, t0: float
@@ -406,7 +422,7 @@ class ClusterSearcher:
             return res
         stats = merge_advanced_stats(got.values())
         request = request.replace(suggest=False)
-        show = request.limit if request.page == 1 and self.fetch_in_query else 0
+        show = self._show(request)
         pages: dict[int, ShardPage] = call.each(
             "advanced_query", request, options, stats, None, show
         )
@@ -433,7 +449,7 @@ class ClusterSearcher:
         fuzzy: Sequence[QueryWord],
     ) -> dict[int, ShardPage]:
         fz = list(fuzzy)
-        show = request.limit if request.page == 1 and self.fetch_in_query else 0
+        show = self._show(request)
         pages: dict[int, ShardPage] = call.each(
             "query", plan, request, options, stats, fz, None, show
         )
