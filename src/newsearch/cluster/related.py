@@ -11,9 +11,11 @@
 5. Present: the kept hits and the copies' descriptions from the shards that hold them (one
    round).
 
-Rounds: the article (an id: its home shard), the key terms' frequencies (kept by the
-cluster searcher until a refresh, so a stem seen before costs none), the statistics (kept
-likewise), candidates, present: three for an article whose words were all seen before.
+Rounds: the article (an id: its home shard; kept by id until a refresh, as a popular
+article is asked for again and again), the key terms' frequencies (kept by the cluster
+searcher until a refresh, so a stem seen before costs none), the statistics (kept likewise),
+candidates, present: two for an article asked for before, three for a new one whose words
+were all seen before.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ __all__ = ["related"]
 
 #: (shard, docnum)
 Key = tuple[int, int]
+#: Articles kept by id (stored text, docnum, signature) until a refresh, or this many.
+MAX_SOURCES = 10_000
 
 
 def _source(
@@ -54,8 +58,17 @@ def _source(
     stored signature (``None`` for text that is not in the index)."""
 
     def locate(aid: str) -> tuple[dict[str, Any], int, Signature | None] | None:
-        home = cs.home(aid)
-        got: tuple[dict[str, Any], int, Signature | None] | None = call.one(home, "source", aid)
+        cache = cs.sources  # (one object per request: other threads may replace it)
+        if aid in cache:
+            kept: tuple[dict[str, Any], int, Signature | None] = cache[aid]
+            return kept
+        got: tuple[dict[str, Any], int, Signature | None] | None = call.one(
+            cs.home(aid), "source", aid
+        )
+        if got is not None and not call.failed:
+            if len(cache) >= MAX_SOURCES:
+                cache = cs.sources = {}
+            cache[aid] = got
         return got
 
     if isinstance(article, (Article, Mapping)):

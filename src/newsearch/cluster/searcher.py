@@ -146,6 +146,8 @@ class ClusterSearcher:
         self._answers: dict[Question, Any] = {}
         self._stats = CollectionStats(0, 0)  # merged counts of the words seen so far
         self._dfs: tuple[int, dict[str, tuple[int, int]]] = (0, {})  # related news' stems
+        #: Related news' articles by id, until a refresh (see :mod:`.related`).
+        self.sources: dict[str, Any] = {}
         #: The shards' snapshots this searcher reads (one more at each refresh).
         self.epoch = 0
         counts = FanOut(self.actors, 60 + timeout, False).each("doc_count")
@@ -189,6 +191,7 @@ class ClusterSearcher:
         self._answers = {}
         self._stats = CollectionStats(0, 0)
         self._dfs = (0, {})
+        self.sources = {}
         self.view = ClusterView(sum(counts.values()) // self._replica_count(), epoch)
         return self
 
