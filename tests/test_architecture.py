@@ -64,6 +64,9 @@ LAYERS: dict[str, int] = {
     "__main__": 8,
     "web": 8,
     "evaluate": 8,
+    "translit": 0,
+    "expand": 6,
+    "feedback": 6,
     "cluster": 8,
 }
 

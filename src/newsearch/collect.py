@@ -54,6 +54,12 @@ def filter_mask(view: IndexView, filters: Filters) -> BoolArray | None:
     return mask
 
 
+def published_within(view: IndexView, start: float, end: float) -> BoolArray:
+    """Documents published from ``start`` to ``end`` (epoch seconds; undated ones are not)."""
+    ts = view.timestamps("published")
+    return (ts >= start) & (ts <= end)  # NaN compares false
+
+
 def with_any(view: IndexView, terms: Iterable[tuple[str, str]]) -> BoolArray:
     """Documents having at least one of ``terms``."""
     out = np.zeros(view.doccount_all, dtype=bool)

@@ -16,6 +16,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .expand import (
+    DATE_BOOST,
+    FORM_WEIGHT,
+    DateWindow,
+    Expansion,
+    find_dates,
+    form_candidates,
+    script_candidates,
+)
 from .query import ParsedQuery
 from .request import Filters, RankingOptions
 from .schema import TEXT_FIELDS
@@ -82,6 +91,14 @@ class Vocabulary(Protocol):
         """Close spellings of a whole word, most frequent first."""
         ...
 
+    def frequency(self, field: str, token: str) -> int:
+        """The number of documents with ``token`` in ``field``."""
+        ...
+
+    def size(self) -> int:
+        """The number of documents searched."""
+        ...
+
 
 #: A field's analyzer: ``analyzer(text, mode="query")`` yields tokens with ``.text``.
 Analyzers = Mapping[str, Any]
@@ -110,6 +127,10 @@ class QueryPlan:
     listing: bool = False
     fields: tuple[str, ...] = TEXT_FIELDS
     weights: Mapping[str, float] = field(default_factory=dict)
+    #: what was added to the typed words (spellings, scripts, forms, a date), for the reader
+    expansions: tuple[Expansion, ...] = ()
+    #: a month the query named: articles published then score higher
+    date_window: DateWindow | None = None
 
     @property
     def highlight_terms(self) -> set[str]:
@@ -159,11 +180,18 @@ def plan_search(
     if parsed.operator == "and":
         for group in parsed.groups:
             groups.append(tuple(t for w in group for t in _word_terms(w, fields, analyzers)))
+    texts = [w for g in parsed.groups for w in g] + [w for p in parsed.phrases for w in p]
+    expansions: list[Expansion] = []
+    window = None
+    if options.dates:
+        texts, window = _date_words(parsed, texts, expansions)
     words = query_words(
-        [w for g in parsed.groups for w in g] + [w for p in parsed.phrases for w in p],
+        texts,
         specs,
         analyzers,
         vocabulary if options.variants else None,
+        expand=Expanders(vocabulary, options.cross_script, options.word_forms),
+        record=expansions,
     )
     if options.proximity > 0:
         words += pair_words(parsed, fields, weights, options.proximity, analyzers)
@@ -183,7 +211,27 @@ def plan_search(
         and bool(parsed.filters or filters or parsed.excluded),
         fields=tuple(fields),
         weights=weights,
+        expansions=tuple(expansions),
+        date_window=window,
     )
+
+
+def _date_words(
+    parsed: ParsedQuery, texts: list[str], record: list[Expansion]
+) -> tuple[list[str], DateWindow | None]:
+    """The query words without a month-and-year they name (which becomes a date preference),
+    unless nothing else would be left to search for."""
+    singles = [g[0] for g in parsed.groups if len(g) == 1]
+    drop, window = find_dates(singles)
+    if window is None or len(drop) >= len(texts):
+        return texts, None
+    dropped = [singles[i] for i in drop]
+    rest = list(texts)
+    for w in dropped:
+        rest.remove(w)
+    start, end = window.start.date().isoformat(), window.end.date().isoformat()
+    record.append(Expansion("date", window.text, (start, end), DATE_BOOST))
+    return rest, window
 
 
 def _word_terms(
@@ -212,53 +260,227 @@ def _phrase_clauses(
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class Expanders:
+    """Which expansions :func:`query_words` makes beside name variants, from ``vocabulary``."""
+
+    vocabulary: Vocabulary
+    cross_script: bool = True
+    word_forms: bool = True
+
+
 def query_words(
     texts: Sequence[str],
     fields: Sequence[tuple[str, float]],
     analyzers: Analyzers,
     vocabulary: Vocabulary | None,
+    *,
+    expand: Expanders | None = None,
+    record: list[Expansion] | None = None,
 ) -> list[QueryWord]:
     """One :class:`QueryWord` per query word (its stem in title/body, its exact form in
     title_exact) and, with a ``vocabulary``, one more weaker word per query word holding its
     spelling variants: a separate word, with its own idf, so that a rare typed spelling
-    (3 articles) is not outranked by a frequent variant's articles."""
+    (3 articles) is not outranked by a frequent variant's articles. ``expand``: the Arabic
+    spellings of a Latin word join the word itself (the same word in another script); other
+    forms of a word are one more weaker word. What was added goes to ``record``."""
     out: list[QueryWord] = []
     alt: list[QueryWord] = []
     stems: list[list[str]] = []
+    notes = record if record is not None else []
     for text in texts:
         terms: list[Term] = []
         for name, w in fields:
             terms.extend(Term(name, t.text, w) for t in analyzers[name](text, mode="query"))
         if not terms:
             continue  # a stop word
+        if expand is not None and expand.cross_script:
+            script, added = _script_terms(text, fields, analyzers, expand.vocabulary)
+            if script:
+                terms += script
+                notes.append(Expansion("script", text, added, 1.0))
+        if vocabulary is not None:
+            rare, added = _spelling_terms(text, terms, fields, analyzers, vocabulary)
+            if rare:
+                terms += rare
+                notes.append(Expansion("spelling", text, added, 1.0))
         stems.append([t.token for t in terms if t.field in TEXT_FIELDS][:1])
         out.append(QueryWord(tuple(dict.fromkeys(terms)), 1.0, text))
         if vocabulary is not None:
             extra = _variant_terms(terms, vocabulary)
+            own = {(t.field, t.token) for t in terms}
+            extra = [t for t in extra if (t.field, t.token) not in own]
             if extra:
                 alt.append(QueryWord(tuple(dict.fromkeys(extra)), VARIANT_WEIGHT, text))
+                shown = tuple(dict.fromkeys(t.token for t in extra if t.field in TEXT_FIELDS))
+                notes.append(Expansion("spelling", text, shown, VARIANT_WEIGHT))
+        if expand is not None and expand.word_forms:
+            forms, added = _form_terms(text, terms, fields, analyzers, expand.vocabulary)
+            if forms:
+                alt.append(QueryWord(tuple(forms), FORM_WEIGHT, text))
+                notes.append(Expansion("form", text, added, FORM_WEIGHT))
     if vocabulary is not None and len(out) > 1:
-        alt += _joined_variants(stems, fields, vocabulary)
+        joined = _joined_variants(stems, fields, vocabulary)
+        alt += joined
+        notes.extend(Expansion("joined", w.text, (w.text,), VARIANT_WEIGHT) for w in joined)
     return out + alt
 
 
+#: A Latin word's Arabic spelling counts when its stem is in at least this many documents.
+SCRIPT_MIN_DF = 2
+#: Another form of a word counts when its stem is in at least this many documents.
+FORM_MIN_DF = 3
+
+
+def _stems(analyzers: Analyzers, name: str, text: str) -> list[str]:
+    return [t.text for t in analyzers[name](text, mode="query") if t.text]
+
+
+def _stems_of(analyzers: Analyzers, name: str, words: Sequence[str]) -> list[list[str]]:
+    """The stems of each of ``words`` (whole words, no spaces), in one analyzer call: the
+    candidates of an expansion are dozens, and each call has a fixed cost."""
+    out: list[list[str]] = [[] for _ in words]
+    if not words:
+        return out
+    for t in analyzers[name](" ".join(words), positions=True, mode="query"):
+        if t.text and 0 <= t.pos < len(out):
+            out[t.pos].append(t.text)
+    return out
+
+
+def _terms_of(
+    surface: Sequence[str], fields: Sequence[tuple[str, float]], analyzers: Analyzers
+) -> list[Term]:
+    """The (field, token) terms of whole words written ``surface`` (each with and without
+    the article: the stemmer cuts some foreign words differently after ال)."""
+    out: list[Term] = []
+    for word in surface:
+        for form in (word, "ال" + word):
+            for name, w in fields:
+                out.extend(Term(name, t, w) for t in _stems(analyzers, name, form))
+    return list(dict.fromkeys(out))
+
+
+def _script_terms(
+    text: str, fields: Sequence[tuple[str, float]], analyzers: Analyzers, vocabulary: Vocabulary
+) -> tuple[list[Term], tuple[str, ...]]:
+    """Arabic spellings of a Latin word that the index knows: the most literal one found,
+    and the spelling variants of it among the others (ميرس, not the unrelated مرس)."""
+    from .variants import is_variant
+
+    cands = script_candidates(text)
+    if not cands:
+        return [], ()
+    body = "body" if "body" in analyzers else next(iter(analyzers))
+
+    stems = dict(zip(cands, _stems_of(analyzers, body, cands), strict=True))
+
+    def df(word: str) -> int:
+        return sum(vocabulary.frequency(body, s) for s in set(stems[word]))
+
+    first = next((c for c in cands if len(c) >= 2 and df(c) >= SCRIPT_MIN_DF), None)
+    if first is None:
+        return [], ()
+    found = [first] + [
+        c for c in cands if c != first and is_variant(first, c) and df(c) >= SCRIPT_MIN_DF
+    ]
+    return _terms_of(found, fields, analyzers), tuple(found)
+
+
+#: A typed word in at most this many documents is a rare spelling whatever its variants.
+RARE_SPELLING_DF = 20
+#: ... and so is one whose other spelling is in this many times more documents.
+MINORITY_RATIO = 2.0
+#: A spelling in more than this share of the documents is a common word, not a name.
+MAX_NAME_SHARE = 0.02
+
+
+def _spelling_terms(
+    text: str,
+    terms: Sequence[Term],
+    fields: Sequence[tuple[str, float]],
+    analyzers: Analyzers,
+    vocabulary: Vocabulary,
+) -> tuple[list[Term], tuple[str, ...]]:
+    """When the typed word is a rare spelling, the more common spellings of it one
+    transliteration change away (:func:`~newsearch.variants.spelling_candidates`), and the
+    word split in two when the index writes it so (بوكوحرام -> بوكو حرام, as a word pair).
+    These are the name the reader meant: they join the word itself. A frequent word is
+    left alone, so native words a letter apart (الخليج/الخلايج) are not pulled in."""
+    from .normalize import normalize
+    from .variants import spelling_candidates
+
+    word = normalize(text).strip()
+    if " " in word or not word.isalpha():
+        return [], ()
+    body = "body" if "body" in analyzers else next(iter(analyzers))
+    own = {t.token for t in terms if t.field == body}
+    if not own:
+        return [], ()
+    typed = max(vocabulary.frequency(body, t) for t in own)
+
+    most = max(MAX_NAME_SHARE * vocabulary.size(), 100)  # a small index: every name is 2 %
+
+    def common(df: int) -> bool:
+        minority = df >= MINORITY_RATIO * typed or typed <= RARE_SPELLING_DF
+        return minority and typed < df <= most and df >= 2
+
+    found: list[str] = []
+    cands = spelling_candidates(word)
+    for cand, stems in zip(cands, _stems_of(analyzers, body, cands), strict=True):
+        ok = len(stems) == 1 and stems[0] not in own and len(stems[0]) >= 3
+        if ok and common(vocabulary.frequency(body, stems[0])):
+            found.append(cand)
+    out = [t for t in _terms_of(found, fields, analyzers) if t.token not in own]
+    weights = {name: w for name, w in fields}
+    cuts = range(3, len(word) - 2)
+    halves = _stems_of(analyzers, body, [h for i in cuts for h in (word[:i], word[i:])])
+    for n, i in enumerate(cuts):
+        left, right = halves[2 * n], halves[2 * n + 1]
+        if len(left) == 1 and len(right) == 1:
+            pair = f"{left[0]} {right[0]}"
+            if common(vocabulary.frequency(f"{body}_pairs", pair)):
+                out += [Term(f"{f}_pairs", pair, weights[f]) for f in TEXT_FIELDS if f in weights]
+                found.append(f"{word[:i]} {word[i:]}")
+                break
+    return out, tuple(found)
+
+
+def _form_terms(
+    text: str,
+    terms: Sequence[Term],
+    fields: Sequence[tuple[str, float]],
+    analyzers: Analyzers,
+    vocabulary: Vocabulary,
+) -> tuple[list[Term], tuple[str, ...]]:
+    """Other forms of the word (verbal noun, verb, plural, singular) whose stems the index
+    has in at least :data:`FORM_MIN_DF` documents and the word's own terms do not cover."""
+    cands = form_candidates(text)
+    if not cands:
+        return [], ()
+    body = "body" if "body" in analyzers else next(iter(analyzers))
+    own = {t.token for t in terms}
+    found = []
+    for cand, stems in zip(cands, _stems_of(analyzers, body, cands), strict=True):
+        if len(stems) != 1 or stems[0] in own or len(stems[0]) < 3:
+            continue
+        if vocabulary.frequency(body, stems[0]) >= FORM_MIN_DF:
+            found.append(cand)
+    if not found:
+        return [], ()
+    out = [t for t in _terms_of(found, fields, analyzers) if t.token not in own]
+    return out, tuple(found)
+
+
 def _variant_terms(terms: list[Term], vocabulary: Vocabulary) -> list[Term]:
-    """Spelling variants of the stemmed terms; and, for a word the index does not know, its
-    two halves when both are known (a name written joined here, split there)."""
+    """Spelling variants of the stemmed terms. (A word written joined is split by
+    :func:`_spelling_terms`, as a word pair: its halves alone would match other senses.)"""
     extra: list[Term] = []
-    known = vocabulary.known
     for t in terms:
         if t.field not in TEXT_FIELDS:
             continue
         for v in vocabulary.variants(t.token):
             extra.append(Term(t.field, v, t.weight))
-        tok = t.token
-        if len(tok) >= 6 and not known(t.field, tok):
-            for i in range(3, len(tok) - 2):
-                left, right = tok[:i], tok[i:]
-                if known(t.field, left) and known(t.field, right):
-                    extra += [Term(t.field, left, t.weight), Term(t.field, right, t.weight)]
-                    break
     return extra
 
 

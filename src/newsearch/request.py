@@ -465,6 +465,27 @@ class RankingOptions:
         max=10,
     )
     variants: bool = _opt(True, "also match other spellings of names, at a lower weight", "bool")
+    cross_script: bool = _opt(
+        True, "a Latin-script word also matches its Arabic spellings (Windows: ويندوز)", "bool"
+    )
+    word_forms: bool = _opt(
+        True,
+        "also match other forms of a word (verb and verbal noun, singular and plural), "
+        "at a lower weight",
+        "bool",
+    )
+    dates: bool = _opt(True, "a month and year in the query prefer articles of that month", "bool")
+    feedback: bool = _opt(
+        False,
+        "add words of the first results to the query (pseudo-relevance feedback, RM3); "
+        "about twice the work",
+        "bool",
+    )
+    feedback_docs: int = _opt(10, "feedback: first results read", "int", min=1, max=100)
+    feedback_terms: int = _opt(10, "feedback: words added", "int", min=1, max=100)
+    feedback_weight: float = _opt(
+        0.3, "feedback: weight of the best added word", "float", min=0, max=10
+    )
     fuzzy: bool = _opt(False, "expand words ending in ~ to close spellings", "bool")
     fuzzy_fallback: bool = _opt(True, "when nothing is found, retry with close spellings", "bool")
     half_life_days: float = _opt(

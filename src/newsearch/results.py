@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .expand import Expansion
 from .query import ParsedQuery, Problem
 from .request import MAX_PAGE_DEPTH, Filters
 
@@ -137,6 +138,10 @@ class Results(_Page):
     #: On a sharded index: ``{"total", "successful", "failed"}`` shards (Elasticsearch's
     #: ``_shards``); ``None`` on one index.
     shards: dict[str, int] | None = None
+    #: What the search added to the typed words: other spellings of names, Arabic spellings
+    #: of Latin words, other word forms, a month as a date preference (each kind can be
+    #: turned off in :class:`~newsearch.request.RankingOptions`).
+    expansions: list[Expansion] = field(default_factory=list)
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -159,6 +164,7 @@ class Results(_Page):
             "facets": self.facets,
             "suggestion": self.suggestion,
             "fuzzy_used": self.fuzzy_used,
+            "expansions": [e.to_dict() for e in self.expansions],
             "hits": [h.to_dict() for h in self.hits],
         } | ({"shards": self.shards} if self.shards is not None else {})
 

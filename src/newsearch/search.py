@@ -32,6 +32,8 @@ import numpy as np
 
 from . import collect, present
 from .backend import IndexView
+from .expand import DATE_BOOST, Expansion
+from .feedback import feedback_words
 from .plan import PHRASE_BONUS, QueryPlan, QueryWord, fuzzy_words, plan_search, searched_fields
 from .query import ParsedQuery, Problem, parse_query
 from .request import FACETS, MAX_PAGE_DEPTH, Filters, RankingOptions, RelatedRequest, SearchRequest
@@ -212,10 +214,13 @@ class Searcher:
             return self._advanced(request, options, t0)
         if plan is None:
             plan = self.plan(request, options, parsed)
-        scores, matched, sort, fuzzy_used = self.match(plan, options, request.sort, stats)
+        notes = list(plan.expansions)
+        scores, matched, sort, fuzzy_used = self.match(
+            plan, options, request.sort, stats, notes=notes
+        )
         return self._results(
             request, options, plan.query, plan.filters, scores, matched, sort, plan.highlight_terms,
-            fuzzy_used, t0,
+            fuzzy_used, t0, notes,
         )  # fmt: skip
 
     @_locked
@@ -226,6 +231,7 @@ class Searcher:
         sort: str,
         stats: StatsSource | None = None,
         fuzzy: Sequence[QueryWord] = (),
+        notes: list[Expansion] | None = None,
     ) -> tuple[Any, Any, str, bool]:
         """Score and admit: ``(scores, matched, sort, fuzzy_used)`` of a plan, one score per
         document (the sort becomes ``newest`` for a filters-only listing). ``fuzzy``: close
@@ -240,12 +246,34 @@ class Searcher:
         if words and fuzzy:
             everything = words + list(fuzzy)
             scores = scorer.score(view, everything, source.statistics(everything))
+            if plan.date_window is not None:
+                scores[collect.published_within(view, *plan.date_window.bounds())] *= DATE_BOOST
             return scores, (scores > 0) & mask, sort, True
         if words:
             scores = scorer.score(view, words, source.statistics(words))
             for good in bonus:
                 scores[good] *= PHRASE_BONUS
+            if plan.date_window is not None:
+                scores[collect.published_within(view, *plan.date_window.bounds())] *= DATE_BOOST
             matched = (scores > 0) & mask
+            if options.feedback and matched.any():
+                extra, note = feedback_words(
+                    view, scores, matched, words, self.snapshot.analyzers["body"],
+                    lambda stem: source.document_frequency("body", stem), source.doc_count,
+                    dict(plan.weights), docs=options.feedback_docs, terms=options.feedback_terms,
+                    weight=options.feedback_weight,
+                )  # fmt: skip
+                if extra:
+                    words = words + extra
+                    scores = scorer.score(view, words, source.statistics(words))
+                    for good in bonus:
+                        scores[good] *= PHRASE_BONUS
+                    if plan.date_window is not None:
+                        within = collect.published_within(view, *plan.date_window.bounds())
+                        scores[within] *= DATE_BOOST
+                    matched = (scores > 0) & mask
+                    if notes is not None and note is not None:
+                        notes.append(note)
             if options.fuzzy_fallback and not matched.any() and not plan.query.fuzzy:
                 specs = searched_fields(plan.weights, plan.fields, list(self.snapshot.analyzers))
                 extra = fuzzy_words(
@@ -281,6 +309,7 @@ class Searcher:
         terms: set[str],
         fuzzy_used: bool,
         t0: float,
+        expansions: Sequence[Expansion] = (),
     ) -> Results:
         limit, page = request.limit, request.page
         total = int(matched.sum())
@@ -309,6 +338,7 @@ class Searcher:
             suggestion=suggestion,
             fuzzy_used=fuzzy_used,
             filters=flt,
+            expansions=list(expansions),
         )
 
     def _advanced(self, request: SearchRequest, options: RankingOptions, t0: float) -> Results:

@@ -31,6 +31,7 @@ __all__ = [
     "corrections",
     "is_variant",
     "rank_corrections",
+    "spelling_candidates",
     "variant_key",
 ]
 
@@ -177,6 +178,43 @@ class VariantIndex:
         return sorted(w for w in group if w == joined or is_variant(joined, w))
 
 
+_LONG = "اوي"
+_G_SWAPS = {c: [g for g in "جغقك" if g != c] for c in "جغقك"}
+
+
+def spelling_candidates(word: str) -> list[str]:
+    """Spellings of a normalized word that transliteration produces, one change away: a long
+    vowel written or dropped (ترمب/ترامب, انجيرليك/انجرليك), another "g" letter (قوقل/جوجل),
+    تش as ج or ش (سروتش/سروج). Not yet confirmed: most are not words.
+
+    >>> {"ترامب", "ريونيون"} <= set(spelling_candidates("ترمب") + spelling_candidates("رينيون"))
+    True
+    >>> {"جوجل", "سروج"} <= set(spelling_candidates("قوقل") + spelling_candidates("سروتش"))
+    True
+    """
+    if len(word) < MIN_VARIANT_CHARS or not word.isalpha():
+        return []
+    out: dict[str, None] = {}
+    for i in range(1, len(word)):
+        for v in _LONG:
+            if word[i - 1] != v and word[i : i + 1] != v:
+                out[word[:i] + v + word[i:]] = None
+        if word[i] in _LONG and word[i - 1] not in _LONG:
+            out[word[:i] + word[i + 1 :]] = None
+    for i, c in enumerate(word):
+        # One "g" letter changed: only in longer words (يلغي/يلقي are two verbs).
+        for g in _G_SWAPS.get(c, ()) if len(word) >= 5 else ():
+            out[word[:i] + g + word[i + 1 :]] = None
+    if sum(c in _G_SWAPS for c in word) > 1:  # one outlet's "g" letter throughout: قوقل/جوجل
+        for g in _G_SWAPS:
+            out["".join(g if c in _G_SWAPS else c for c in word)] = None
+    if "تش" in word:
+        out[word.replace("تش", "ج")] = None
+        out[word.replace("تش", "ش")] = None
+    out.pop(word, None)
+    return list(out)
+
+
 def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
@@ -309,3 +347,16 @@ class IndexVocabulary:
 
     def corrections(self, word: str, limit: int = 3) -> list[str]:
         return corrections(self.view, word, limit=limit)
+
+    def frequency(self, field: str, token: str) -> int:
+        # Expansions ask about dozens of made-up spellings, most of them not words: the
+        # skeleton table (in memory once built) answers "no" without reading the disk.
+        if field in self.fields and len(token) >= MIN_VARIANT_CHARS and token.isalpha():
+            key = variant_key(token)
+            if len(key) >= MIN_KEY_CHARS and token not in self.variant_index.words(key):
+                return 0
+        # The postings (cached per index) are quicker than Whoosh's per-segment term lookup.
+        return int(self.view.postings(field, token)[0].size)
+
+    def size(self) -> int:
+        return int(self.view.doccount)

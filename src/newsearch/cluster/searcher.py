@@ -23,11 +23,10 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..advanced_stats import merge_advanced_stats
-from ..errors import ArticleNotFoundError
+from ..errors import ConfigError
 from ..plan import QueryPlan, QueryWord, fuzzy_words, plan_search, searched_fields
 from ..query import ParsedQuery, Problem, parse_query
 from ..request import MAX_PAGE_DEPTH, Filters, RankingOptions, SearchRequest
@@ -79,12 +78,20 @@ class _Recorder:
     def corrections(self, word: str, limit: int = 3) -> list[str]:
         return rank_corrections(self._ask(("corrections", word), ({}, {})), limit)
 
+    def frequency(self, field: str, token: str) -> int:
+        return self._ask(("frequency", field, token), 0)
+
+    def size(self) -> int:
+        return self._ask(("size",), 0)
+
 
 def _merge_answer(q: Question, parts: list[Any]) -> Any:
     if q[0] == "words":
         return set().union(*parts)
     if q[0] == "known":
         return any(parts)
+    if q[0] in ("frequency", "size"):
+        return sum(parts)
     return add_correction_counts(parts)
 
 
@@ -343,6 +350,9 @@ class ClusterSearcher:
         """The fan-out search of one request (see the module docstring)."""
         t0 = time.perf_counter()
         options = options if options is not None else self.options
+        if options.feedback:
+            # Feedback reads the first results of the whole index: a third phase, not built.
+            raise ConfigError("feedback (pseudo-relevance feedback) is not sharded yet")
         call = self.fanout(allow_partial)
         if request.mode == "advanced":
             return self._advanced(request, options, call, t0)
@@ -371,7 +381,7 @@ class ClusterSearcher:
             query=plan.query, hits=hits, total=total, page=request.page,
             page_size=request.limit, sort=sort, took_ms=(time.perf_counter() - t0) * 1000,
             facets=facets, suggestion=suggestion, fuzzy_used=fuzzy_used, filters=plan.filters,
-            shards=call.shards,
+            shards=call.shards, expansions=list(plan.expansions),
         )  # fmt: skip
 
     def _page(
@@ -534,70 +544,17 @@ class ClusterSearcher:
     def duplicates(self, article_id: str, *, min_similarity: float | None = None) -> list[Copy]:
         """As :meth:`Searcher.duplicates <newsearch.search.Searcher.duplicates>`: the
         article's copies on every shard, most similar first (ties: by id)."""
-        from ..duplicates import THRESHOLD
+        from .copies import duplicates
 
-        call = self.fanout()
-        shard = self.home(article_id)
-        found = call.one(shard, "source", article_id)
-        if found is None:
-            raise ArticleNotFoundError(article_id)
-        _, docnum, sig = found
-        threshold = THRESHOLD if min_similarity is None else min_similarity
-        got = call.each("copies_of", sig, None, threshold)
-        out: list[tuple[float, Copy]] = []
-        for s, found_here in got.items():
-            mine = [c for c in found_here if not (s == shard and c[0] == docnum)]
-            if mine:
-                copies = call.one(s, "describe", mine)
-                out += [(c.similarity, c) for c in copies]
-        out.sort(key=lambda p: (-p[0], p[1].id))
-        return [c for _, c in out]
+        return duplicates(self, self.fanout(), article_id, min_similarity)
 
     def duplicate_groups(self, *, min_similarity: float | None = None) -> list[DuplicateGroup]:
         """As :meth:`Searcher.duplicate_groups
-        <newsearch.search.Searcher.duplicate_groups>`: every group of copies, over every
-        shard (the shards' signatures are stacked and grouped here, so a group may span
-        shards), largest first. Members published at the same time are ordered by id."""
-        import numpy as np
+        <newsearch.search.Searcher.duplicate_groups>`: every group of copies over every
+        shard, largest first (see :mod:`newsearch.cluster.copies`)."""
+        from .copies import duplicate_groups
 
-        from ..copies import copy_groups
-        from ..duplicates import exact, similarity
-
-        call = self.fanout()
-        got = call.each("signatures")
-        rows = [(s, int(d)) for s in sorted(got) for d in got[s][0]]
-        if not rows:
-            return []
-        sigs = np.concatenate([got[s][1] for s in sorted(got)])
-        comps = copy_groups(sigs, np.ones(len(rows), dtype=bool), min_similarity)
-        wanted: dict[int, list[tuple[int, float, bool]]] = {}
-        for comp in comps:
-            for r in comp:
-                wanted.setdefault(rows[r][0], []).append((rows[r][1], 1.0, True))
-        described = call.calls({s: ("describe", (items,)) for s, items in wanted.items()})
-        found = {
-            (s, d): c
-            for s, items in wanted.items()
-            for (d, _, _), c in zip(items, described.get(s, []), strict=False)
-        }
-        never = datetime.max.replace(tzinfo=UTC)
-        groups = []
-        for comp in comps:
-            members = sorted(
-                (r for r in comp if rows[r] in found),
-                key=lambda r: (found[rows[r]].published or never, found[rows[r]].id),
-            )
-            if len(members) < 2:
-                continue
-            rep = sigs[members[0]]
-            copies = []
-            for r in members:
-                c = found[rows[r]]
-                c.similarity, c.exact = similarity(rep, sigs[r]), exact(rep, sigs[r])
-                copies.append(c)
-            groups.append(DuplicateGroup(copies[0], copies))
-        groups.sort(key=lambda g: (-len(g), g.representative.published or never, g.ids[0]))
-        return groups
+        return duplicate_groups(self.fanout(), min_similarity)
 
 
 def _merge_facets(

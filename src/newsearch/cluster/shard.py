@@ -161,6 +161,10 @@ class ShardSearcher(Packed):
                 out.append(snap.vocabulary.variant_index.words(q[1]))
             elif q[0] == "known":
                 out.append(snap.view.has_term(q[1], q[2]))
+            elif q[0] == "frequency":
+                out.append(snap.vocabulary.frequency(q[1], q[2]))
+            elif q[0] == "size":
+                out.append(snap.vocabulary.size())
             elif q[0] == "corrections":
                 counts: CorrectionCounts = correction_counts(snap.view, q[1])
                 out.append(counts)

@@ -351,7 +351,45 @@ class ExperimentResult:
         for r in self.results.values():
             if r.skipped is not None:
                 lines.append(f"\n*`{r.name}` skipped: {r.skipped}*")
+        if self.task.get("groups"):
+            lines += ["", *self._group_table(metrics[0])]
         return "\n".join(lines) + "\n"
+
+    def group_means(self, metric: str) -> dict[str, dict[str, float]]:
+        """Setup -> kind of query -> mean of ``metric`` over the task's queries of that kind
+        (tasks with :attr:`~newsearch.evaluate.tasks.Task.groups`), ``all`` included."""
+        groups: Mapping[str, str] = self.task.get("groups") or {}
+        kinds = sorted(set(groups.values()))
+        out: dict[str, dict[str, float]] = {}
+        for r in self.ranked():
+            values = r.per_query.get(metric, {})
+            row = {
+                k: statistics.fmean([v for q, v in values.items() if groups.get(q) == k] or [0.0])
+                for k in kinds
+            }
+            out[r.name] = row | {"all": r.means.get(metric, 0.0)}
+        return out
+
+    def _group_table(self, metric: str) -> list[str]:
+        """Per kind of query: ``metric`` of every setup, and its Judged@10 where the run has
+        it (unjudged documents count as non-relevant: below 0.9 the figure is a guess)."""
+        means = self.group_means(metric)
+        judged = self.group_means("Judged@10") if "Judged@10" in self.metrics else {}
+        kinds = [*sorted(set((self.task.get("groups") or {}).values())), "all"]
+        lines = [
+            f"{metric} by kind of query (Judged@10 in brackets):",
+            "",
+            "| setup | " + " | ".join(kinds) + " |",
+            "|---|" + "---:|" * len(kinds),
+        ]
+        for name, row in means.items():
+            cells = []
+            for k in kinds:
+                j = judged.get(name, {}).get(k)
+                flag = "" if j is None else f" ({j:.2f}{'!' if j < 0.9 else ''})"
+                cells.append(f"{row[k]:.3f}{flag}")
+            lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+        return lines
 
     def plot(self, path: str | Path, metrics: Sequence[str] | None = None, top: int = 8) -> None:
         """Bar chart of ``metrics`` per setup, and the sorted per-query differences against

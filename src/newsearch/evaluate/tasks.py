@@ -27,6 +27,11 @@ A :class:`Task` is plain data plus a corpus loader. Four tasks are built from th
     (``evaluate/data/related_hard_judged.tsv``). A partner listed in "also published by" counts
     as found at rank 1. The per-query metric ``Copies@10`` is the share of the top 10 related
     items that are near-copies of the article or of a higher-ranked item.
+``snn-topics``
+    40 user-style search-box queries over SaudiNewsNet (31,030 articles, 2015) in four kinds
+    (a foreign name in a rarer spelling, Latin script or Arabic-Indic digits, another word
+    form, ordinary topical queries), with graded judgments pooled from several systems
+    (``saudinewsnet/topics/README.md``). Reported per kind too (:attr:`Task.groups`).
 
 A user adds a task in a few lines, from files (:meth:`Task.from_files`) or a loader
 (:func:`register_task`).
@@ -35,20 +40,29 @@ A user adds a task in a few lines, from files (:meth:`Task.from_files`) or a loa
 from __future__ import annotations
 
 import csv
-import gzip
 import hashlib
-import io
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import orjson
 
 from ..errors import ConfigError, UnknownComponentError
 from .engines import Doc
+from .trec import (
+    Qrels,
+    Run,
+    read_docs,
+    read_qrels,
+    read_queries,
+    read_run,
+    write_qrels,
+    write_run,
+)
+from .trec import open_text as _open_text
 
 __all__ = [
     "DEFAULT_DATA_DIR",
@@ -65,9 +79,6 @@ __all__ = [
 
 #: Where the datasets are unless ``--data`` says otherwise (the repository's sibling folder).
 DEFAULT_DATA_DIR = Path("../shared/datasets")
-
-Qrels = dict[str, dict[str, int]]
-Run = dict[str, list[tuple[str, float]]]
 
 
 @dataclass
@@ -99,6 +110,9 @@ class Task:
     #: ``extra_metrics(run, also) -> {metric: {qid: value}}``: per-query metrics that
     #: ir-measures does not compute (``also``: each query's "also published by" ids).
     extra_metrics: Callable[[Run, dict[str, list[str]]], dict[str, dict[str, float]]] | None = None
+    #: Query id -> its kind (``snn-topics``: entity-variant, digits-latin, ...): results are
+    #: also reported per kind.
+    groups: dict[str, str] = field(default_factory=dict)
 
     def docs(self) -> Iterator[Doc]:
         yield from self.load_docs()
@@ -117,7 +131,7 @@ class Task:
             "citation": self.citation,
             "fingerprint": self.fingerprint,
             "kind": self.kind,
-        }
+        } | ({"groups": dict(self.groups)} if self.groups else {})
 
     @classmethod
     def from_files(
@@ -143,101 +157,6 @@ class Task:
             description=description,
             fingerprint=_fingerprint([path]),
         )
-
-
-# ---------------------------------------------------------------------------------- TREC I/O
-
-
-def _open_text(path: str | os.PathLike[str]) -> IO[str]:
-    p = Path(path)
-    if p.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(p), encoding="utf-8")
-    return p.open(encoding="utf-8")
-
-
-def read_qrels(path: str | os.PathLike[str]) -> Qrels:
-    """TREC qrels (``qid iter docid grade``) -> ``{qid: {docid: grade}}``."""
-    out: Qrels = defaultdict(dict)
-    with _open_text(path) as f:
-        for lineno, line in enumerate(f, 1):
-            parts = line.split()
-            if not parts:
-                continue
-            if len(parts) != 4:
-                raise ConfigError(f"{path}:{lineno}: a qrels line has 4 columns: {line!r}")
-            out[parts[0]][parts[2]] = int(parts[3])
-    return dict(out)
-
-
-def write_qrels(qrels: Mapping[str, Mapping[str, int]], path: str | os.PathLike[str]) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        for qid in sorted(qrels):
-            for docid, grade in sorted(qrels[qid].items()):
-                f.write(f"{qid} 0 {docid} {grade}\n")
-
-
-def read_run(path: str | os.PathLike[str]) -> Run:
-    """A TREC run (``qid Q0 docid rank score tag``) -> ``{qid: [(docid, score), ...]}`` in
-    rank order."""
-    rows: dict[str, list[tuple[int, str, float]]] = defaultdict(list)
-    with _open_text(path) as f:
-        for lineno, line in enumerate(f, 1):
-            parts = line.split()
-            if not parts:
-                continue
-            if len(parts) != 6:
-                raise ConfigError(f"{path}:{lineno}: a run line has 6 columns: {line!r}")
-            rows[parts[0]].append((int(parts[3]), parts[2], float(parts[4])))
-    return {q: [(d, s) for _, d, s in sorted(r)] for q, r in rows.items()}
-
-
-def write_run(
-    run: Mapping[str, list[tuple[str, float]]], path: str | os.PathLike[str], tag: str
-) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        for qid in sorted(run):
-            for rank, (docid, score) in enumerate(run[qid], 1):
-                # Full precision: a refactor proves itself by byte-identical run files.
-                f.write(f"{qid} Q0 {docid} {rank} {score!r} {tag}\n")
-
-
-def read_queries(path: str | os.PathLike[str]) -> dict[str, str]:
-    """Queries from TSV (``qid<TAB>text``) or JSON Lines (``id`` and ``query`` or ``text``)."""
-    out: dict[str, str] = {}
-    with _open_text(path) as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            if line.lstrip().startswith("{"):
-                obj = orjson.loads(line)
-                out[str(obj["id"])] = str(obj.get("query", obj.get("text", "")))
-                continue
-            qid, sep, text = line.rstrip("\n").partition("\t")
-            if not sep:
-                raise ConfigError(f"{path}:{lineno}: expected 'qid<TAB>query'")
-            out[qid] = text
-    return out
-
-
-def read_docs(*paths: str | os.PathLike[str]) -> Iterator[Doc]:
-    """Docs from JSON Lines files (``id``, ``title``, ``body``, optional ``published`` and
-    ``source``)."""
-    for path in paths:
-        with _open_text(path) as f:
-            for line in f:
-                if line.strip():
-                    obj = orjson.loads(line)
-                    yield _doc(obj)
-
-
-def _doc(obj: Mapping[str, Any]) -> Doc:
-    return Doc(
-        id=str(obj["id"]),
-        title=str(obj.get("title") or ""),
-        body=str(obj.get("body") or ""),
-        published=obj.get("published"),
-        source=obj.get("source"),
-    )
 
 
 def _fingerprint(paths: Iterable[Path]) -> str:
@@ -530,6 +449,40 @@ def _copies_metric(
     return metric
 
 
+_SNN = "saudinewsnet"
+_CITE_SNN = "Alhagri: Saudi Newspapers Arabic Corpus (SaudiNewsNet), 2015"
+
+
+def _snn_topics(data: Path) -> Task:
+    """User-style search topics over SaudiNewsNet (``topics/README.md``): graded judgments
+    pooled at depth 20; unjudged articles count as non-relevant, so report Judged@10."""
+    root = data / _SNN / "topics"
+    topics = _need(root / "topics.jsonl")
+    queries: dict[str, str] = {}
+    groups: dict[str, str] = {}
+    with _open_text(topics) as f:
+        for line in f:
+            if line.strip():
+                obj = orjson.loads(line)
+                queries[obj["qid"]] = obj["query"]
+                groups[obj["qid"]] = obj.get("kind", "")
+    qrels = read_qrels(_need(root / "qrels.trec"))
+    shards = sorted((data / _SNN / "data").glob("*.jsonl.gz"))
+    if not shards:
+        raise ConfigError(f"no SaudiNewsNet shards in {data / _SNN / 'data'} (pass --data DIR)")
+    return Task(
+        name="snn-topics",
+        corpus="snn",
+        queries={q: t for q, t in queries.items() if q in qrels},
+        qrels=qrels,
+        load_docs=lambda: read_docs(*shards),
+        description="user-style search topics (4 kinds) -> graded SaudiNewsNet articles",
+        citation=_CITE_SNN,
+        fingerprint=_fingerprint([topics, root / "qrels.trec", *shards]),
+        groups={q: k for q, k in groups.items() if q in qrels},
+    )
+
+
 _TASKS: dict[str, Callable[[Path], Task]] = {
     "arcd": _arcd,
     "ans-paraphrase": _ans,
@@ -538,6 +491,7 @@ _TASKS: dict[str, Callable[[Path], Task]] = {
     "ant-related-easy": _ant_related("easy"),
     "ant-related-hard": _ant_related("hard"),
     "ant-related-hard-same": _ant_related("hard-same"),
+    "snn-topics": _snn_topics,
 }
 
 

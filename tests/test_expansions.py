@@ -1,0 +1,187 @@
+"""Query expansions for words as people type them (issue 14): Latin script, rare spellings of
+names, a name written joined, other word forms, a month as a date preference, feedback.
+
+Each expansion is tested end to end on a small index where only the expansion can find the
+articles, is shown in ``Results.expansions``, and is gone when its option is off.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsearch import NewsIndex
+from newsearch.expand import find_dates, form_candidates, script_candidates
+from newsearch.translit import MAX_SPELLINGS, arabic_spellings
+from newsearch.variants import spelling_candidates
+
+# --- the pure parts -------------------------------------------------------------------------
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", max_size=14))
+def test_arabic_spellings_are_bounded_arabic_words(word: str) -> None:
+    out = arabic_spellings(word)
+    assert len(out) <= MAX_SPELLINGS
+    assert len(set(out)) == len(out)
+    for s in out:
+        assert s and all("\u0621" <= c <= "\u064a" for c in s), s
+
+
+@pytest.mark.parametrize(
+    ("latin", "arabic"),
+    [("windows", "ويندوز"), ("kepler", "كبلر"), ("google", "جوجل"), ("twitter", "تويتر"),
+     ("bitcoin", "بيتكوين"), ("iphone", "ايفون"), ("trump", "ترامب"), ("netflix", "نتفليكس")],
+)  # fmt: skip
+def test_latin_words_get_their_usual_arabic_spelling(latin: str, arabic: str) -> None:
+    assert arabic in arabic_spellings(latin)
+
+
+def test_a_lone_letter_is_spelled_by_its_arabic_name_and_two_letters_are_left_alone() -> None:
+    assert script_candidates("F") == ["اف"]
+    assert script_candidates("tv") == []
+    assert script_candidates("ويندوز") == []
+
+
+@pytest.mark.parametrize(
+    ("words", "start", "end"),
+    [
+        ("انتخابات سبتمبر 2018", datetime(2018, 9, 1, tzinfo=UTC), datetime(2018, 9, 30)),
+        ("قمة تشرين الأول ٢٠١٨ الرياض", datetime(2018, 10, 1, tzinfo=UTC), datetime(2018, 10, 31)),
+        ("أغسطس 2015", datetime(2015, 8, 1, tzinfo=UTC), datetime(2015, 8, 31)),
+        ("إمساكية رمضان 1436", datetime(2015, 6, 18, tzinfo=UTC), datetime(2015, 7, 17)),
+    ],
+)
+def test_a_month_with_a_year_is_a_date_window(words: str, start: datetime, end: datetime) -> None:
+    drop, window = find_dates(words.split())
+    assert window is not None
+    assert window.start == start
+    assert window.end.date() == end.date()
+    assert all(w in window.text for w in (words.split()[i] for i in drop))
+
+
+@pytest.mark.parametrize("words", ["مارس الرياضة", "سبتمبر", "2018 سبتمبر", "سبتمبر 3000"])
+def test_no_date_without_month_then_year(words: str) -> None:
+    assert find_dates(words.split()) == ([], None)
+
+
+def test_word_forms_go_from_verb_to_noun_and_between_singular_and_plural() -> None:
+    assert "انخفاض" in form_candidates("تنخفض")
+    assert "انسحاب" in form_candidates("تنسحب")
+    assert "استقاله" in form_candidates("يستقيل")
+    assert "الغاء" in form_candidates("يلغي")
+    assert "زلازل" in form_candidates("زلزال")
+    assert "زلزال" in form_candidates("الزلازل")
+    # A noun does not lead to verbs, and three-letter nouns are left alone (مصر/مصور).
+    assert form_candidates("انفجار") == []
+    assert form_candidates("مصر") == []
+
+
+def test_spelling_candidates_are_transliteration_changes() -> None:
+    assert "ترامب" in spelling_candidates("ترمب")
+    assert "انجرليك" in spelling_candidates("انجيرليك")
+    assert "جوجل" in spelling_candidates("قوقل")
+    assert "سروج" in spelling_candidates("سروتش")
+    assert "يلقي" not in spelling_candidates("يلغي")  # one "g" letter only in longer words
+
+
+# --- end to end -------------------------------------------------------------------------------
+
+
+def _article(i: int, title: str, body: str, published: str = "2015-08-01T10:00:00Z") -> Any:
+    return {"id": f"a{i:03d}", "title": title, "body": body, "source": "test",
+            "published": published}  # fmt: skip
+
+
+FILLER = "قال المسؤول إن الوضع مستقر في المنطقة وإن الجهات المعنية تتابع التطورات عن قرب"
+
+
+@pytest.fixture(scope="module")
+def index() -> NewsIndex:
+    docs = []
+    n = 0
+
+    def add(title: str, body: str, published: str = "2015-08-01T10:00:00Z") -> None:
+        nonlocal n
+        docs.append(_article(n, title, body, published))
+        n += 1
+
+    for i in range(4):
+        add(f"مايكروسوفت تطلق ويندوز 10 رسميا {i}", f"أطلقت الشركة نظام ويندوز الجديد. {FILLER}")
+    for i in range(6):
+        add(f"انفجار في بلدة سوروتش التركية {i}", f"قتلى في انفجار سوروتش قرب الحدود. {FILLER}")
+    add("سروتش", f"خبر قصير. {FILLER}")
+    for i in range(5):
+        add(f"هجمات جديدة لجماعة بوكو حرام {i}", f"شنت بوكو حرام هجمات في نيجيريا. {FILLER}")
+    add("بوكوحرام", f"خبر. {FILLER}")
+    for i in range(4):
+        add(f"انسحاب القوات من المدينة {i}", f"أعلن الجيش انسحاب القوات. {FILLER}")
+    add("انتخابات البلدية تنطلق غدا", f"انتخابات في المدن. {FILLER}", "2018-09-12T10:00:00Z")
+    add("انتخابات البلدية تنطلق", f"انتخابات في المدن. {FILLER}", "2018-05-12T10:00:00Z")
+    for i in range(20):
+        add(f"أخبار متفرقة {i}", f"{FILLER} رقم {i}")
+    ix = NewsIndex.in_memory()
+    ix.ingest(docs, progress=False)
+    return ix
+
+
+def _ids(index: NewsIndex, query: str, **options: Any) -> tuple[list[str], Any]:
+    with index.searcher() as s:
+        r = s.search(query, limit=20, highlight=False, suggest=False, fuzzy_fallback=False,
+                     **options)  # fmt: skip
+    return [h.title for h in r], r
+
+
+def _kinds(results: Any) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for e in results.expansions:
+        out[e.kind] = out.get(e.kind, ()) + e.added
+    return out
+
+
+def test_a_latin_word_finds_its_arabic_spelling(index: NewsIndex) -> None:
+    titles, r = _ids(index, "Windows")
+    assert len(titles) == 4 and all("ويندوز" in t for t in titles)
+    assert _kinds(r)["script"] == ("ويندوز",)
+    assert r.to_dict()["expansions"][0]["kind"] == "script"
+    assert _ids(index, "Windows", cross_script=False)[0] == []
+
+
+def test_a_rare_spelling_of_a_name_finds_the_common_one(index: NewsIndex) -> None:
+    titles, r = _ids(index, "سروتش")
+    assert sum("سوروتش" in t for t in titles) == 6
+    assert "سوروتش" in _kinds(r)["spelling"]
+    assert _ids(index, "سروتش", variants=False)[0] == ["سروتش"]
+
+
+def test_a_name_written_joined_finds_it_written_apart(index: NewsIndex) -> None:
+    titles, r = _ids(index, "بوكوحرام")
+    assert sum("بوكو حرام" in t for t in titles) == 5
+    assert "بوكو حرام" in _kinds(r)["spelling"]
+
+
+def test_a_verb_finds_its_verbal_noun(index: NewsIndex) -> None:
+    titles, r = _ids(index, "تنسحب القوات")
+    assert titles[:4] and all("انسحاب" in t for t in titles[:4])
+    assert _kinds(r)["form"] == ("انسحاب",)
+    assert "form" not in _kinds(_ids(index, "تنسحب القوات", word_forms=False)[1])
+
+
+def test_a_month_and_year_prefer_that_month(index: NewsIndex) -> None:
+    titles, r = _ids(index, "انتخابات البلدية سبتمبر 2018")
+    # September's article first, though May's has the shorter title (and is first without).
+    assert titles[:2] == ["انتخابات البلدية تنطلق غدا", "انتخابات البلدية تنطلق"]
+    assert _kinds(r)["date"] == ("2018-09-01", "2018-09-30")
+    off_titles, off = _ids(index, "انتخابات البلدية سبتمبر 2018", dates=False)
+    assert off_titles[0] == "انتخابات البلدية تنطلق"
+    assert "date" not in _kinds(off)
+
+
+def test_feedback_adds_words_of_the_first_results(index: NewsIndex) -> None:
+    _, r = _ids(index, "ويندوز", feedback=True, feedback_docs=3, feedback_terms=5)
+    added = _kinds(r)["feedback"]
+    assert 0 < len(added) <= 5
+    assert "feedback" not in _kinds(_ids(index, "ويندوز")[1])
