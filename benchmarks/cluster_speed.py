@@ -128,9 +128,15 @@ def latency(one: str, sharded: str, data: Path, n_q: int, n_rel: int) -> dict[st
         r_cl: list[float] = []
         r_diff: list[float] = []
         r_differ = 0
-        for aid in sample:
+        r_first_one: list[float] = []
+        r_first_cl: list[float] = []
+        for aid in sample:  # the first pass: each article's first request
+            t0 = time.perf_counter()
             single.related(aid, k=10)
+            t1 = time.perf_counter()
             cs.related(aid, k=10)
+            r_first_one.append((t1 - t0) * 1000)
+            r_first_cl.append((time.perf_counter() - t1) * 1000)
         for aid in sample:
             t0 = time.perf_counter()
             a = single.related(aid, k=10)
@@ -166,6 +172,11 @@ def latency(one: str, sharded: str, data: Path, n_q: int, n_rel: int) -> dict[st
             "overhead": _summary(r_diff),
             "differing_top10": r_differ,
             "articles": len(sample),
+            "first_pass": {
+                "single": _summary(r_first_one),
+                "cluster": _summary(r_first_cl),
+                "overhead": _summary([b - a for a, b in zip(r_first_one, r_first_cl, strict=True)]),
+            },
         },
     }
 
@@ -192,44 +203,7 @@ def _child(what: str, *args: Any) -> dict[str, Any]:
     return json.loads(lines[-1][2:])  # type: ignore[no-any-return]
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", default="../shared/datasets")
-    ap.add_argument("--corpus", default="all")
-    ap.add_argument("--limit", type=int, default=0, help="only the first N articles")
-    ap.add_argument("--shards", type=int, nargs="+", default=[1, 2, 4])
-    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    ap.add_argument("--queries", type=int, default=300)
-    ap.add_argument("--related", type=int, default=100)
-    ap.add_argument("--no-search", action="store_true", help="build times only")
-    ap.add_argument("--out", default=str(HERE / "results"))
-    ap.add_argument("--workdir", default=None, help="keep the builds here (default: a temp dir)")
-    args = ap.parse_args()
-    data = Path(args.data)
-    started = datetime.now(UTC)
-    results: dict[str, Any] = {"build": {}, "search": {}}
-    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
-        files = shards(data, args.corpus)
-        if args.limit:
-            files = limited_copy(files, args.limit, Path(tmp) / "limited.jsonl.gz")
-        names = [str(f) for f in files]
-        one = str(Path(tmp) / "one")
-        for cpus in args.workers:
-            key = f"single-index/{cpus}cpu"
-            results["build"][key] = _child("build", names, one, 0, cpus)
-            print(key, results["build"][key], flush=True)
-            for n in args.shards:
-                key = f"{n}-shards/{cpus}cpu"
-                out = str(Path(tmp) / f"sharded-{n}")
-                results["build"][key] = _child("build", names, out, n, cpus)
-                print(key, results["build"][key], flush=True)
-        if not args.no_search:
-            for n in args.shards:
-                out = str(Path(tmp) / f"sharded-{n}")
-                results["search"][f"{n}-shards"] = r = _child(
-                    "latency", one, out, data, args.queries, args.related
-                )
-                print(f"{n}-shards", json.dumps(r), flush=True)
+def _write(args: argparse.Namespace, started: datetime, results: dict[str, Any]) -> Path:
     doc = {
         "benchmark": "cluster_speed",
         "started": started.isoformat(),
@@ -243,7 +217,90 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"cluster_speed-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def search_only(args: argparse.Namespace) -> None:
+    """The search stage on builds made before (``--one DIR --sharded DIR...``)."""
+    started = datetime.now(UTC)
+    results: dict[str, Any] = {"build": {}, "search": {}}
+    for sharded in args.sharded:
+        name = f"{json.loads((Path(sharded) / 'cluster.json').read_text())['shards']}-shards"
+        results["search"][name] = r = _child(
+            "latency", args.one, sharded, Path(args.data), args.queries, args.related
+        )
+        print(name, json.dumps(r), flush=True)
+    lines = [f"# cluster_speed, search only ({started:%Y-%m-%d %H:%M} UTC)", ""]
+    lines += ["| shards | what | one index p50 / p95 | sharded p50 / p95 | overhead p50 / p95 |"]
+    lines += ["|---|---|---|---|---|"]
+    for name, r in results["search"].items():
+        for what, part in (
+            ("search, steady", r["search"]),
+            ("search, first run", r["search"]["first_pass"]),
+            ("related, steady (article asked before)", r["related"]),
+            ("related, first request of an article", r["related"]["first_pass"]),
+        ):
+            a, b, o = part["single"], part["cluster"], part["overhead"]
+            lines.append(
+                f"| {name} | {what} | {a['p50']:.1f} / {a['p95']:.1f} ms "
+                f"| {b['p50']:.1f} / {b['p95']:.1f} ms | {o['p50']:.1f} / {o['p95']:.1f} ms |"
+            )
+        lines.append(
+            f"| {name} | top 10 differing | | {r['search']['differing_top10']} of "
+            f"{r['search']['queries']} queries, {r['related']['differing_top10']} of "
+            f"{r['related']['articles']} articles | |"
+        )
+    path = _write(args, started, results)
+    path.with_suffix(".md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(path)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", default="../shared/datasets")
+    ap.add_argument("--corpus", default="all")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N articles")
+    ap.add_argument("--shards", type=int, nargs="+", default=[1, 2, 4])
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--related", type=int, default=100)
+    ap.add_argument("--no-search", action="store_true", help="build times only")
+    ap.add_argument("--no-single", action="store_true", help="no one-index builds (sharded only)")
+    ap.add_argument("--out", default=str(HERE / "results"))
+    ap.add_argument("--workdir", default=None, help="keep the builds here (default: a temp dir)")
+    ap.add_argument("--one", default=None, help="search only: this one-index build ...")
+    ap.add_argument("--sharded", nargs="*", default=[], help="... against these sharded builds")
+    args = ap.parse_args()
+    if args.one:
+        search_only(args)
+        return
+    data = Path(args.data)
+    started = datetime.now(UTC)
+    results: dict[str, Any] = {"build": {}, "search": {}}
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        files = shards(data, args.corpus)
+        if args.limit:
+            files = limited_copy(files, args.limit, Path(tmp) / "limited.jsonl.gz")
+        names = [str(f) for f in files]
+        one = str(Path(tmp) / "one")
+        for cpus in args.workers:
+            if not args.no_single:
+                key = f"single-index/{cpus}cpu"
+                results["build"][key] = _child("build", names, one, 0, cpus)
+                print(key, results["build"][key], flush=True)
+            for n in args.shards:
+                key = f"{n}-shards/{cpus}cpu"
+                out = str(Path(tmp) / f"sharded-{n}")
+                results["build"][key] = _child("build", names, out, n, cpus)
+                print(key, results["build"][key], flush=True)
+        if not args.no_search:
+            for n in args.shards:
+                out = str(Path(tmp) / f"sharded-{n}")
+                results["search"][f"{n}-shards"] = r = _child(
+                    "latency", one, out, data, args.queries, args.related
+                )
+                print(f"{n}-shards", json.dumps(r), flush=True)
+    print(_write(args, started, results))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,10 @@ and ``.md``.
 
     python benchmarks/web_load.py --index .bench-cache/web-ant-30k --data ../shared/datasets
         [--clients 8 32 128] [--duration 60] [--workers 2]
+
+A sharded index (a directory with ``cluster.json``) is served the same way, its shards
+searched by Ray actors of a local Ray that ``serve`` starts (``--workers 1``; more workers
+share a Ray cluster named by ``RAY_ADDRESS``).
 """
 
 from __future__ import annotations
@@ -358,7 +362,9 @@ def wait_ready(
 def markdown(report: dict[str, Any]) -> str:
     c = report["config"]
     lines = [
-        f"# Web load ({c['articles']:,} articles, {c['workers']} uvicorn workers, "
+        f"# Web load ({c['articles']:,} articles"
+        + (" in a sharded index" if c.get("sharded") else "")
+        + f", {c['workers']} uvicorn workers, "
         f"{c['duration_s']:g} s per level, loopback)\n",
         f"Mix: {', '.join(f'{k} {w}%' for k, w in MIX)}"
         + ("" if report["related_available"] else " (related: /articles/{id}, route not available)")
@@ -419,9 +425,15 @@ def main() -> int:
         shutil.rmtree(scratch)
     args.workdir.mkdir(parents=True, exist_ok=True)
     shutil.copytree(args.index, scratch)  # the base index stays as it was
+    from newsearch.cluster import ShardedIndex, is_sharded
     from newsearch.index import NewsIndex
 
-    articles = len(NewsIndex.open(scratch))
+    sharded = is_sharded(scratch)  # served by fan-out to its shards' actors (docs/scale-out.md)
+    if sharded:
+        six = ShardedIndex.open(scratch)
+        articles = sum(len(NewsIndex.open(six.shard_path(i))) for i in range(six.shards))
+    else:
+        articles = len(NewsIndex.open(scratch))
     token = secrets.token_urlsafe(24)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -440,6 +452,7 @@ def main() -> int:
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "config": {
             "index": str(args.index),
+            "sharded": sharded,
             "articles": articles,
             "clients": args.clients,
             "duration_s": args.duration,

@@ -37,6 +37,7 @@ LAYERS: dict[str, int] = {
     "schema": 3,
     "cache": 4,
     "backend": 4,
+    "advanced_stats": 4,
     "mpwriter": 4,
     "manifest": 4,
     "merging": 4,

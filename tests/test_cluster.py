@@ -202,6 +202,50 @@ def test_get_duplicates_and_errors_as_on_one_index(whole: Searcher, cs: ClusterS
         cs.search("النفط", facets=("colour",))
     with pytest.raises(ConfigError):
         cs.search("النفط", no_such_option=1)
+    with pytest.raises(ConfigError):
+        cs.search("النفط", sort="sideways")
+
+
+def test_advanced_mode_scores_with_every_shards_statistics(
+    whole: Searcher, cs: ClusterSearcher
+) -> None:
+    cases: list[dict[str, Any]] = [
+        {"query": "كوريا AND الشمالية"},
+        {"query": "title:النفط OR body:السعودية", "limit": 20},
+        {"query": "الرئيس NOT ترامب", "page": 2},
+        {"query": "كور*", "sort": "newest"},
+        {"query": "الرئيس", "sort": "recency", "facets": ("source",)},
+        {"query": "النفط", "categories": ("economy",)},
+    ]
+    for case in cases:
+        request = SearchRequest(mode="advanced", **case)
+        want, got = whole.run(request), cs.run(request)
+        assert got.total == want.total and got.total > 0, case
+        assert got.facets == want.facets, case
+        assert [p.code for p in got.query.problems] == [p.code for p in want.query.problems]
+        if request.sort in ("relevance", "recency"):
+            _same_ranking([(h.id, h.score) for h in got], [(h.id, h.score) for h in want])
+        else:
+            assert [h.published for h in got] == [h.published for h in want], case
+        assert [h.rank for h in got] == [h.rank for h in want]
+        assert got.shards == {"total": 3, "successful": 3, "failed": 0}
+
+
+def test_duplicate_groups_span_shards_as_on_one_index(whole: Searcher, cs: ClusterSearcher) -> None:
+    want = whole.duplicate_groups(min_similarity=0.5)
+    got = cs.duplicate_groups(min_similarity=0.5)
+    assert [sorted(g.ids) for g in got] == [sorted(g.ids) for g in want] and got
+    # The first published represents its group (of copies published at once: one index
+    # takes the first indexed, a sharded one the first id).
+    assert [g.representative.published for g in got] == [g.representative.published for g in want]
+    for g, w in zip(got, want, strict=True):
+        if g.representative.id == w.representative.id:
+            assert [(m.id, round(m.similarity, 6)) for m in g.members] == [
+                (m.id, round(m.similarity, 6)) for m in w.members
+            ]
+    # The copies of A and B were routed to other shards than A and B: their groups span shards.
+    spanning = [g for g in got if A["id"] in g.ids or B["id"] in g.ids]
+    assert len(spanning) == 2
 
 
 # --- related news ----------------------------------------------------------------------------
@@ -344,3 +388,44 @@ def test_cli_builds_and_searches_a_sharded_index(tmp_path: Path) -> None:
     assert "shards:     2" in cli("info", ix)
     hits = orjson.loads(cli("search", ix, "كوريا الشمالية", "--json"))
     assert hits["total"] > 0 and hits["shards"] == {"total": 2, "successful": 2, "failed": 0}
+
+
+# --- serving ---------------------------------------------------------------------------------
+
+
+def test_serve_a_sharded_index_with_the_same_http_api(
+    sharded: ShardedIndex, whole: Searcher, tmp_path: Path
+) -> None:
+    import shutil
+
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from newsearch.web import create_app
+
+    path = tmp_path / "ix"  # a copy: the writes below leave the module's index alone
+    shutil.copytree(sharded.path, path)
+    auth = {"Authorization": "Bearer t0ken"}
+    with TestClient(create_app(path, ingest_token="t0ken", refresh_interval=0)) as c:
+        body = c.get("/search", params={"q": "كوريا الشمالية", "facets": "source"}).json()
+        want = whole.search("كوريا الشمالية", facets=("source",))
+        assert body["total"] == want.total and body["facets"] == want.facets
+        _same_ranking(
+            [(h["id"], h["score"]) for h in body["hits"]], [(h.id, h.score) for h in want]
+        )
+        assert body["shards"] == {"total": 3, "successful": 3, "failed": 0}
+        new = dict(ARTICLES[5], id="web-new-1", title="مقال جديد عن بيونغ يانغ")
+        report = c.post("/articles", json=[new, {"id": "bad"}], headers=auth).json()
+        assert (report["added"], report["rejected"]) == (1, 1)
+        assert report["rejections"][0]["line"] == 2  # its position in the body
+        assert c.get("/articles/web-new-1").json()["title"] == new["title"]
+        hits = c.get("/search", params={"q": "مقال جديد عن بيونغ يانغ"}).json()["hits"]
+        assert hits[0]["id"] == "web-new-1"  # searchable when the response is sent
+        related = c.get(f"/articles/{A['id']}/related").json()
+        assert [x["id"] for x in related["also_published_by"]] == [COPIES[0]["id"]]
+        assert c.get(f"/articles/{B['id']}/duplicates").json()["duplicates"]
+        assert c.get("/health").json()["articles"] == len(RECORDS) + 1
+        assert c.delete("/articles/web-new-1", headers=auth).status_code == 200
+        assert c.get("/articles/web-new-1").status_code == 404
+        assert c.get("/articles/no-such-id/related").status_code == 404
+        assert c.get("/search", params={"q": "x", "sort": "sideways"}).status_code == 400

@@ -25,10 +25,19 @@ import numpy.typing as npt
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
+from .advanced_stats import AdvancedStats, global_searcher
 from .cache import IndexCache
 from .schema import TEXT_FIELDS, stored_published
 
-__all__ = ["EMPTY_IDS", "EMPTY_TF", "FloatArray", "IndexView", "IntArray", "Segment"]
+__all__ = [
+    "EMPTY_IDS",
+    "EMPTY_TF",
+    "FloatArray",
+    "IndexView",
+    "IntArray",
+    "Segment",
+]
+
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
@@ -511,11 +520,32 @@ class IndexView:
 
         return MultifieldParser(list(fields), self.schema, group=OrGroup).parse(text)
 
-    def advanced_scores(self, query: Any, weighting: Any) -> tuple[FloatArray, set[str]]:
+    def advanced_statistics(self, query: Any) -> AdvancedStats:
+        """What Whoosh's scorers read of the collection for ``query`` (its terms expanded
+        over this index: prefixes, wildcards, close spellings): a sharded index adds them
+        over its shards and scores each with the sum (:meth:`advanced_scores`)."""
+        r = self._searcher.reader()
+        schema = r.schema
+        terms: set[tuple[str, bytes]] = set()
+        for leaf in query.leaves():  # every term, expanded, present here or not
+            for f, t in leaf.expanded_terms(r, phrases=True):
+                if f in schema:
+                    try:
+                        terms.add((f, t if isinstance(t, bytes) else schema[f].to_bytes(t)))
+                    except ValueError:  # not a value of that field (a word in a date field)
+                        continue
+        dfs = {(f, t): int(r.doc_frequency(f, t)) for f, t in terms}
+        lengths = {f: int(r.field_length(f)) for f in sorted({f for f, _ in terms})}
+        return int(r.doc_count_all()), lengths, dfs
+
+    def advanced_scores(
+        self, query: Any, weighting: Any, stats: AdvancedStats | None = None
+    ) -> tuple[FloatArray, set[str]]:
         """Whoosh's scores of a parsed advanced query for every document, and the title/body
-        terms it names (for highlighting)."""
+        terms it names (for highlighting). ``stats``: collection statistics to score with
+        instead of this index's (a shard scores with every shard's)."""
         scores = np.zeros(self.doccount_all, dtype=np.float32)
-        with _fresh(self._searcher, weighting) as s:
+        with _fresh(self._searcher, weighting, stats) as s:
             for hit in s.search(query, limit=None):
                 scores[hit.docnum] = hit.score
         terms = {
@@ -540,11 +570,13 @@ class IndexView:
 
 
 @contextlib.contextmanager
-def _fresh(searcher: Any, weighting: Any) -> Iterator[Any]:
-    """A Whoosh searcher over the same reader with another weighting."""
+def _fresh(searcher: Any, weighting: Any, stats: AdvancedStats | None = None) -> Iterator[Any]:
+    """A Whoosh searcher over the same reader with another weighting (and, given ``stats``,
+    another collection's statistics)."""
     from whoosh.searching import Searcher as WhooshSearcher
 
-    s = WhooshSearcher(searcher.reader(), weighting=weighting, closereader=False)
+    kind = WhooshSearcher if stats is None else global_searcher(stats)
+    s = kind(searcher.reader(), weighting=weighting, closereader=False)
     try:
         yield s
     finally:

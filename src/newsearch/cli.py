@@ -305,13 +305,26 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     require("web", "newsearch serve")  # a MissingExtraError names the install command
     import uvicorn
 
+    from .cluster.manifest import is_sharded
     from .index import NewsIndex
 
     path = Path(args.index_dir).resolve()
-    NewsIndex.open(path)  # a missing or incompatible index fails now, not in every worker
     if args.workers < 1:
         print("newsearch: error: --workers must be at least 1", file=sys.stderr)
         return 2
+    if is_sharded(path):  # checked now, not in every worker
+        from .cluster import ShardedIndex
+
+        ShardedIndex.open(path)
+        if args.workers > 1 and not os.environ.get("RAY_ADDRESS"):
+            print(
+                "newsearch: error: several workers on a sharded index share one Ray cluster: "
+                "start it (ray start --head --node-ip-address 127.0.0.1) and set RAY_ADDRESS",
+                file=sys.stderr,
+            )
+            return 2
+    else:
+        NewsIndex.open(path)  # a missing or incompatible index fails now, not in every worker
     os.environ["NEWSEARCH_INDEX"] = str(path)
     os.environ["NEWSEARCH_CORS_ORIGINS"] = ",".join(args.cors_origin or ())
     os.environ["NEWSEARCH_REFRESH_INTERVAL"] = str(args.refresh_interval)

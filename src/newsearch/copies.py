@@ -35,7 +35,7 @@ from .duplicates import (
 from .errors import ArticleNotFoundError, IndexMismatchError
 from .results import Copy, DuplicateGroup
 
-__all__ = ["DuplicateView"]
+__all__ = ["DuplicateView", "copy_groups"]
 
 
 class DuplicateView:
@@ -171,10 +171,8 @@ class DuplicateView:
         verified pairs (so a member is a copy of at least one other member, not necessarily
         of the representative)."""
         sigs, ok = self.signatures()
-        pairs = _candidate_pairs(sigs, ok)
-        edges = [(int(a), int(b)) for a, b in pairs if is_copy(sigs[a], sigs[b], min_similarity)]
         groups = []
-        for comp in _components(edges):
+        for comp in copy_groups(sigs, ok, min_similarity):
             found = {d: self.copy(d, 1.0, True) for d in comp}  # stored fields, once each
             members = sorted(comp, key=lambda d: (found[d].published or _NEVER, d))
             rep = sigs[members[0]]
@@ -189,6 +187,18 @@ class DuplicateView:
 
 
 _NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+def copy_groups(
+    sigs: npt.NDArray[np.uint32], ok: npt.NDArray[np.bool_], min_similarity: float | None = None
+) -> list[list[int]]:
+    """The groups of copies among signature rows (``ok``: the rows to consider): connected
+    components of the pairs sharing a band key and verified by
+    :func:`~newsearch.duplicates.is_copy`, each a sorted list of rows (a sharded index
+    stacks every shard's rows)."""
+    pairs = _candidate_pairs(sigs, ok)
+    edges = [(int(a), int(b)) for a, b in pairs if is_copy(sigs[a], sigs[b], min_similarity)]
+    return _components(edges)
 
 
 def _candidate_pairs(

@@ -20,6 +20,7 @@ shard's files stay on that node's disk (see docs/scale-out.md).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping
@@ -239,6 +240,49 @@ class ShardedIndex:
                 ray.get([w.close.remote() for w in writers], timeout=60)
             for w in writers:
                 ray.kill(w, no_restart=True)
+
+    def write(self, records: list[Any], *, merge_policy: Any = None) -> IngestReport:
+        """Upsert a few records (dicts or JSON lines) from this process, each shard's share
+        committed in its directory (no actors: a web server's ``POST /articles``; bulk loads
+        go through :meth:`ingest`). The report is :meth:`NewsIndex.ingest
+        <newsearch.index.NewsIndex.ingest>`'s, rejections numbered by position in
+        ``records``. The shard directories must be reachable from here (shared placement)."""
+        by_shard: dict[int, list[int]] = {}
+        for pos, rec in enumerate(records):
+            by_shard.setdefault(self._route(rec), []).append(pos)
+        report = IngestReport()
+        for shard, positions in sorted(by_shard.items()):
+            with NewsIndex.open(self.shard_path(shard)) as ix:
+                part = ix.ingest(
+                    [records[p] for p in positions], workers=1, progress=False,
+                    merge_policy=merge_policy,
+                )  # fmt: skip
+
+            def renumber(r: Any, where: list[int] = positions) -> Any:
+                n = where[r.line - 1] + 1 if 0 < r.line <= len(where) else r.line
+                return dataclasses.replace(r, line=n)
+
+            for name in ("read", "added", "updated", "unchanged", "rejected", "commits"):
+                setattr(report, name, getattr(report, name) + getattr(part, name))
+            report.seconds += part.seconds
+            report.rejections += [renumber(r) for r in part.rejections]
+            report.truncated += [renumber(r) for r in part.truncated]
+        report.rejections.sort(key=lambda r: r.line)
+        report.truncated.sort(key=lambda r: r.line)
+        return report
+
+    def _route(self, record: Any) -> int:
+        """The shard of a record's id; a record with no readable id goes to shard 0, whose
+        ingest rejects it with the reason."""
+        try:
+            obj = record if isinstance(record, Mapping) else orjson.loads(record)
+            return self.shard_of(str(obj["id"])) if obj.get("id") is not None else 0
+        except (orjson.JSONDecodeError, TypeError, AttributeError, KeyError):
+            return 0
+
+    def cancel(self) -> None:
+        """Nothing to cancel: :meth:`write`, :meth:`upsert` and :meth:`delete` commit or
+        cancel each shard's changes themselves (the web app calls this after a failure)."""
 
     def upsert(self, article: Article | Mapping[str, Any]) -> str:
         """Add or replace one article in the shard its id routes to, committed at once

@@ -4,17 +4,24 @@
    text given; pasted text as on one index.
 2. Key terms: the article's stems, with document frequencies added over every shard.
 3. Scores: every shard scores with the merged statistics of the key-term words and returns
-   its best candidates with their signatures.
+   its best candidates with their signatures, and the article's own copies among its
+   articles (one round).
 4. Copies: the merged candidates are collapsed here (:func:`newsearch.related.collapse`), so
-   a copy on another shard is still listed under its hit; the article's own copies are
-   looked up on every shard.
-5. Fetch: the kept hits and the copies' descriptions from the shards that hold them.
+   a copy on another shard is still listed under its hit.
+5. Present: the kept hits and the copies' descriptions from the shards that hold them (one
+   round).
+
+Rounds: the article (an id: its home shard; kept by id until a refresh, as a popular
+article is asked for again and again), the key terms' frequencies (kept by the cluster
+searcher until a refresh, so a stem seen before costs none), the statistics (kept likewise),
+candidates, present: two for an article asked for before, three for a new one whose words
+were all seen before.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..article import Article, parse_published
@@ -40,6 +47,8 @@ __all__ = ["related"]
 
 #: (shard, docnum)
 Key = tuple[int, int]
+#: Articles kept by id (stored text, docnum, signature) until a refresh, or this many.
+MAX_SOURCES = 10_000
 
 
 def _source(
@@ -49,10 +58,17 @@ def _source(
     stored signature (``None`` for text that is not in the index)."""
 
     def locate(aid: str) -> tuple[dict[str, Any], int, Signature | None] | None:
-        home = cs.home(aid)
+        cache = cs.sources  # (one object per request: other threads may replace it)
+        if aid in cache:
+            kept: tuple[dict[str, Any], int, Signature | None] = cache[aid]
+            return kept
         got: tuple[dict[str, Any], int, Signature | None] | None = call.one(
-            home, lambda a: a.source.remote(aid)
+            cs.home(aid), "source", aid
         )
+        if got is not None and not call.failed:
+            if len(cache) >= MAX_SOURCES:
+                cache = cs.sources = {}
+            cache[aid] = got
         return got
 
     if isinstance(article, (Article, Mapping)):
@@ -103,37 +119,37 @@ def related(
         return 0
 
     related_words(src, request, options, cs.analyzers, note, 1)
-    got = call.each(lambda a: a.frequencies.remote(asked))
-    doc_count = sum(n for n, _ in got.values())
-    body: dict[str, int] = {}
-    title: dict[str, int] = {}
-    for _, dfs in got.values():
-        for stem, (b, t) in dfs.items():
-            body[stem] = body.get(stem, 0) + b
-            title[stem] = title.get(stem, 0) + t
+    doc_count, dfs = cs.frequencies(call, asked)
 
     def df(stem: str) -> int:
-        return body.get(stem, 0) or title.get(stem, 0)
+        body, title = dfs.get(stem, (0, 0))
+        return body or title
 
     stems, words = related_words(src, request, options, cs.analyzers, df, doc_count)
     if not words:
         return RelatedResults(src.id, [], 0, _ms(t0), stems, filters=flt, shards=call.shards)
     stats = cs.statistics(call, words)
     want = candidates_wanted(request)
+    src_sig = None
+    if request.collapse:
+        src_sig = stored_sig if home is not None else signature_of(src.body, src.title)
 
+    # Candidates, and the article's own copies, from every shard in one round.
     def fields(shard: int) -> tuple[Any, ...]:
         d = src.docnum if shard == home else None
         return (src.title, src.body, src.published, d, src.id)
 
-    def candidates(shard: int) -> Callable[[Any], Any]:
-        f = fields(shard)
-        return lambda a: a.related_candidates.remote(f, flt, request, options, words, stats, want)
-
-    found = call.calls({s: candidates(s) for s in call.alive})
-    total = sum(n for n, _ in found.values())
+    found = call.calls(
+        {
+            s: ("related_candidates_and_copies", (fields(s), flt, request, options, words, stats,
+                                                  want, src_sig))
+            for s in call.alive
+        }
+    )  # fmt: skip
+    total = sum(n for n, _, _ in found.values())
     ranked = sorted(
         (-score, ident, shard, d, sig)
-        for shard, (_, cands) in found.items()
+        for shard, (_, cands, _) in found.items()
         for score, d, ident, sig in cands
     )[:want]
     scores = {(shard, d): -neg for neg, _, shard, d, _ in ranked}
@@ -142,39 +158,35 @@ def related(
     of: dict[Key, dict[Key, Found]] = {}
     if request.collapse:
         sigs = {(shard, d): sig for _, _, shard, d, sig in ranked}
-        src_sig = stored_sig if home is not None else signature_of(src.body, src.title)
         kept, own, of = collapse(src_sig, keys, sigs.__getitem__, request.k)
-        beyond = call.calls(
-            {
-                s: lambda a, x=(src.docnum if s == home else None): a.copies_of.remote(  # type: ignore[misc]
-                    src_sig, x
-                )
-                for s in call.alive
-            }
-        )
-        for s, copies in beyond.items():
+        for s, (_, _, copies) in found.items():
             for d, sim, ex in copies:
                 if (s, d) not in own and (s, d) not in kept:
                     own[(s, d)] = (sim, ex)
     else:
         kept = keys[: request.k]
 
-    # Fetch: the kept hits, and the copies described, from their shards.
-    fetched = cs.fetch(
-        call, [(s, d, scores[(s, d)]) for s, d in kept], set(stems), request.highlight,
-        request.snippet_chars,
-    )  # fmt: skip
+    # Present: the kept hits and the copies' descriptions, one round to the shards holding any.
+    docs: dict[int, list[tuple[int, float]]] = {}
+    for s, d in kept:
+        docs.setdefault(s, []).append((d, scores[(s, d)]))
     wanted: dict[int, list[tuple[int, float, bool]]] = {}
-    groups = [own, *of.values()]
-    for g in groups:
+    for g in [own, *of.values()]:
         for (s, d), (sim, ex) in g.items():
             wanted.setdefault(s, []).append((d, sim, ex))
-    described = call.calls(
-        {s: lambda a, it=items: a.describe.remote(it) for s, items in wanted.items()}  # type: ignore[misc]
-    )
+    terms = set(stems)
+    shown = call.calls(
+        {
+            s: ("present", (docs.get(s, []), terms, request.highlight, request.snippet_chars,
+                            wanted.get(s, [])))
+            for s in sorted(set(docs) | set(wanted))
+        }
+    )  # fmt: skip
+    fetched: dict[Key, Hit] = {}
     copy_of: dict[Key, Copy] = {}
-    for s, items in wanted.items():
-        for (d, _, _), c in zip(items, described.get(s, []), strict=False):
+    for s, (shard_hits, copies) in shown.items():
+        fetched.update({(s, h.docnum): h for h in shard_hits})
+        for (d, _, _), c in zip(wanted.get(s, []), copies, strict=False):
             copy_of[(s, d)] = c
 
     def describe(items: dict[Key, Found]) -> list[Copy]:

@@ -20,15 +20,17 @@ the blend divides by and counts from). Related news is the same shape (:mod:`.re
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..errors import ArticleNotFoundError, ConfigError
+from ..advanced_stats import merge_advanced_stats
+from ..errors import ConfigError
 from ..plan import QueryPlan, QueryWord, fuzzy_words, plan_search, searched_fields
-from ..query import ParsedQuery, parse_query
+from ..query import ParsedQuery, Problem, parse_query
 from ..request import MAX_PAGE_DEPTH, Filters, RankingOptions, SearchRequest
-from ..results import Copy, Hit, Results
+from ..results import Copy, DuplicateGroup, Hit, Results
 from ..search import SUGGEST_BELOW, related_request, respell, search_request
 from ..stats import CollectionStats, word_key
 from ..variants import VariantIndex, add_correction_counts, rank_corrections, variant_key
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
     from ..results import RelatedResults
     from .index import ShardedIndex
 
-__all__ = ["ClusterSearcher"]
+__all__ = ["ClusterSearcher", "ClusterView"]
 
 T = TypeVar("T")
 #: Vocabulary answers kept between requests (cleared on refresh, or when this many).
@@ -93,6 +95,18 @@ def _merge_answer(q: Question, parts: list[Any]) -> Any:
     return add_correction_counts(parts)
 
 
+class ClusterView:
+    """What a server asks of a searcher's snapshot (:mod:`newsearch.web.live`): articles
+    served and which snapshot (the refresh epoch, in place of a commit generation)."""
+
+    def __init__(self, doccount: int, epoch: int) -> None:
+        self.doccount = doccount
+        self.epoch = epoch
+
+    def generation(self) -> int:
+        return self.epoch
+
+
 class ClusterSearcher:
     """Searches a :class:`~newsearch.cluster.ShardedIndex` with the methods and result types
     of :class:`~newsearch.search.Searcher`; results carry ``shards`` (total, successful,
@@ -125,13 +139,26 @@ class ClusterSearcher:
             self.options, replicas=replicas, cache_mb=cache_mb
         )  # fmt: skip
         self._turn = 0
-        #: Page 1: every shard presents its first ``limit`` hits in the query phase, saving
-        #: the fetch round (deeper pages are fetched from the shards that hold them).
+        #: Page 1: every shard presents its first hits in the query phase, saving the fetch
+        #: round (deeper pages are fetched from the shards that hold them).
         self.fetch_in_query = True
+        #: How many more than its even share (``limit / shards``) each shard presents in the
+        #: query phase: presenting (highlighting) is most of a shard's work, and articles are
+        #: spread by a hash of their id, so a page's hits split about evenly; the few a shard
+        #: did not present (a shard holding more than its share) are fetched in one more
+        #: round. 2: with 2 shards and 10 hits, 7 each, one more round for ~11% of queries.
+        self.show_margin = 2
         first = self.replicas[0][0]
         self.analyzers: dict[str, Any] = ray.get(first.analyzers.remote(), timeout=60 + timeout)
         self._answers: dict[Question, Any] = {}
         self._stats = CollectionStats(0, 0)  # merged counts of the words seen so far
+        self._dfs: tuple[int, dict[str, tuple[int, int]]] = (0, {})  # related news' stems
+        #: Related news' articles by id, until a refresh (see :mod:`.related`).
+        self.sources: dict[str, Any] = {}
+        #: The shards' snapshots this searcher reads (one more at each refresh).
+        self.epoch = 0
+        counts = FanOut(self.actors, 60 + timeout, False).each("doc_count")
+        self.view = ClusterView(sum(counts.values()), 0)
 
     # -- lifecycle
     def close(self) -> None:
@@ -159,20 +186,34 @@ class ClusterSearcher:
         actors = self.actors
         self._turn += 1
         partial = self.allow_partial if allow_partial is None else allow_partial
-        return FanOut(actors, self.timeout, partial)
+        return FanOut(actors, self.timeout, partial, self.epoch)
 
     def refresh(self) -> ClusterSearcher:
-        """Every shard searches its latest commit (returns ``self``)."""
-        call = FanOut([a for g in self.replicas for a in g], self.timeout, False)
-        call.each(lambda a: a.refresh.remote())
-        self._answers.clear()
+        """Every shard searches its latest commit from now on (returns ``self``: the same
+        actors, warm). Requests under way finish on the snapshots they started on (each
+        request pins an epoch; shards keep the last few)."""
+        epoch = self.epoch + 1
+        counts = FanOut(self._all(), self.timeout, False).each("refresh", epoch)
+        self.epoch = epoch
+        self._answers = {}
         self._stats = CollectionStats(0, 0)
+        self._dfs = (0, {})
+        self.sources = {}
+        self.view = ClusterView(sum(counts.values()) // self._replica_count(), epoch)
         return self
 
+    def up_to_date(self) -> bool:
+        """False once a shard has a newer commit than this searcher sees."""
+        return all(FanOut(self._all(), self.timeout, False).each("up_to_date").values())
+
+    def _all(self) -> list[Any]:
+        return [a for g in self.replicas for a in g]
+
+    def _replica_count(self) -> int:
+        return len(self.replicas[0]) if self.replicas else 1
+
     def warm(self) -> ClusterSearcher:
-        FanOut([a for g in self.replicas for a in g], 120 + self.timeout, False).each(
-            lambda a: a.warm.remote()
-        )
+        FanOut(self._all(), 120 + self.timeout, False, self.epoch).each("warm")
         return self
 
     # -- the vocabulary, asked of every shard
@@ -188,7 +229,7 @@ class ClusterSearcher:
             if not rec.missing:
                 return out
             questions = sorted(rec.missing)
-            got = call.each(lambda a, qs=questions: a.vocabulary.remote(qs))  # type: ignore[misc]
+            got = call.each("vocabulary", questions)
             if call.failed and own is None:  # answers of some shards: not kept past this request
                 own = dict(cache)
             answers = cache if own is None else own
@@ -201,16 +242,14 @@ class ClusterSearcher:
         of words seen before are kept until :meth:`refresh` (the shards' snapshots do not
         change before it), so a repeated word costs no round."""
         if call.failed:  # the shards that answered: this request's statistics only
-            return CollectionStats.merge(
-                call.each(lambda a: a.statistics.remote(list(words))).values()
-            )
+            return CollectionStats.merge(call.each("statistics", list(words)).values())
         known = self._stats  # (one object per request: other threads may replace it)
         if len(known.term_df) > _MAX_ANSWERS:
             known = CollectionStats(0, 0)
         fields = sorted({t.field for w in words for t in w.terms})
         new = [w for w in words if word_key(w) not in known.word_df]
         if new or any(f not in known.field_length for f in fields):
-            got = call.each(lambda a: a.statistics.remote(new or list(words)))
+            got = call.each("statistics", new or list(words))
             if call.failed:
                 return self.statistics(call, words)
             merged = CollectionStats.merge(got.values())
@@ -221,6 +260,28 @@ class ClusterSearcher:
                 {**known.word_df, **merged.word_df},
             )  # fmt: skip
         return self._partial(known, words)
+
+    def frequencies(
+        self, call: FanOut, stems: Sequence[str]
+    ) -> tuple[int, dict[str, tuple[int, int]]]:
+        """The live document count and each stem's (body, title) document frequencies,
+        added over every shard (related news' key terms). Kept until :meth:`refresh`, as
+        the statistics are: only stems not seen before cost a round."""
+        live, known = self._dfs  # (one object per request: other threads may replace it)
+        if len(known) > _MAX_ANSWERS:
+            live, known = 0, {}
+        new = sorted({s for s in stems if s not in known})
+        if not new and live:
+            return live, known
+        got = call.each("frequencies", new)
+        live = sum(n for n, _ in got.values())
+        merged = dict(known)
+        for stem in new:
+            parts = [dfs[stem] for _, dfs in got.values()]
+            merged[stem] = (sum(b for b, _ in parts), sum(t for _, t in parts))
+        if not call.failed:
+            self._dfs = (live, merged)
+        return live, merged
 
     @staticmethod
     def _partial(stats: CollectionStats, words: Sequence[QueryWord]) -> CollectionStats:
@@ -289,12 +350,12 @@ class ClusterSearcher:
         """The fan-out search of one request (see the module docstring)."""
         t0 = time.perf_counter()
         options = options if options is not None else self.options
-        if request.mode == "advanced":
-            raise ConfigError("mode='advanced' (Whoosh's query language) is not sharded yet")
         if options.feedback:
             # Feedback reads the first results of the whole index: a third phase, not built.
             raise ConfigError("feedback (pseudo-relevance feedback) is not sharded yet")
         call = self.fanout(allow_partial)
+        if request.mode == "advanced":
+            return self._advanced(request, options, call, t0)
         plan = self.plan(request, options, parsed, call)
         words = list(plan.words)
         shard_options = options.replace(fuzzy_fallback=False)
@@ -311,6 +372,24 @@ class ClusterSearcher:
                 pages = self._query(call, plan, request, shard_options, stats, extra)
                 total = sum(p.total for p in pages.values())
                 fuzzy_used = True
+        hits, sort = self._page(call, pages, request, plan.highlight_terms)
+        facets = _merge_facets([p.facets for p in pages.values()], request.date_histogram)
+        suggestion = None
+        if request.suggest and total < SUGGEST_BELOW and plan.query.groups:
+            suggestion = self._suggest(call, plan.query)
+        return Results(
+            query=plan.query, hits=hits, total=total, page=request.page,
+            page_size=request.limit, sort=sort, took_ms=(time.perf_counter() - t0) * 1000,
+            facets=facets, suggestion=suggestion, fuzzy_used=fuzzy_used, filters=plan.filters,
+            shards=call.shards, expansions=list(plan.expansions),
+        )  # fmt: skip
+
+    def _page(
+        self, call: FanOut, pages: dict[int, ShardPage], request: SearchRequest, terms: set[str]
+    ) -> tuple[list[Hit], str]:
+        """The request's page of hits from every shard's entries (merged by the sort; ties:
+        article id), fetched from the shards that hold them unless the query phase brought
+        them; and the sort used."""
         sort = next(iter(pages.values())).sort if pages else request.sort
         limit, page = request.limit, request.page
         want = min(page * limit, MAX_PAGE_DEPTH)
@@ -320,9 +399,10 @@ class ClusterSearcher:
         )[:want]  # fmt: skip
         shown = [(shard, d, score) for _, _, shard, d, score in entries[(page - 1) * limit :]]
         fetched = {(s, h.docnum): h for s, p in pages.items() for h in p.hits}
-        if any(key not in fetched for key in ((s, d) for s, d, _ in shown)):
-            fetched = self.fetch(
-                call, shown, plan.highlight_terms, request.highlight, request.snippet_chars
+        missing = [(s, d, sc) for s, d, sc in shown if (s, d) not in fetched]
+        if missing:  # only those: the query phase presented the others
+            fetched.update(
+                self.fetch(call, missing, terms, request.highlight, request.snippet_chars)
             )
         hits: list[Hit] = []
         for shard, d, _ in shown:
@@ -330,15 +410,46 @@ class ClusterSearcher:
             if hit is not None:
                 hit.rank = (page - 1) * limit + len(hits) + 1
                 hits.append(hit)
-        facets = _merge_facets([p.facets for p in pages.values()], request.date_histogram)
-        suggestion = None
-        if request.suggest and total < SUGGEST_BELOW and plan.query.groups:
-            suggestion = self._suggest(call, plan.query)
+        return hits, sort
+
+    def _show(self, request: SearchRequest) -> int:
+        """How many hits each shard presents in the query phase (see :attr:`show_margin`)."""
+        if request.page != 1 or not self.fetch_in_query:
+            return 0
+        share = -(-request.limit // max(1, len(self.replicas)))
+        return min(request.limit, share + self.show_margin)
+
+    def _advanced(
+        self, request: SearchRequest, options: RankingOptions, call: FanOut, t0: float
+    ) -> Results:
+        """``mode="advanced"``: Whoosh's query language, each shard scored by Whoosh with
+        the statistics of every shard (its expanded terms' frequencies, field lengths)."""
+        got = call.each("advanced_statistics", request)
+        trouble = [g for g in got.values() if isinstance(g, str)]
+        if trouble:  # not parsed: simple search, saying so (as on one index)
+            res = self.run(
+                request.replace(mode="simple"), options, allow_partial=call.allow_partial
+            )
+            problem = Problem("advanced-syntax", trouble[0])
+            res.query = dataclasses.replace(res.query, problems=(problem, *res.query.problems))
+            return res
+        stats = merge_advanced_stats(got.values())
+        request = request.replace(suggest=False)
+        show = self._show(request)
+        pages: dict[int, ShardPage] = call.each(
+            "advanced_query", request, options, stats, None, show
+        )
+        if pages and next(iter(pages.values())).sort == "recency":
+            blend = (max(p.top for p in pages.values()), max(p.newest for p in pages.values()))
+            pages = call.each("advanced_query", request, options, stats, blend, show)
+        terms = next(iter(pages.values())).terms if pages else set()
+        hits, sort = self._page(call, pages, request, terms)
         return Results(
-            query=plan.query, hits=hits, total=total, page=page, page_size=limit, sort=sort,
-            took_ms=(time.perf_counter() - t0) * 1000, facets=facets, suggestion=suggestion,
-            fuzzy_used=fuzzy_used, filters=plan.filters, shards=call.shards,
-            expansions=list(plan.expansions),
+            query=ParsedQuery(text=request.query), hits=hits,
+            total=sum(p.total for p in pages.values()), page=request.page,
+            page_size=request.limit, sort=sort, took_ms=(time.perf_counter() - t0) * 1000,
+            facets=_merge_facets([p.facets for p in pages.values()], request.date_histogram),
+            filters=request.filters, shards=call.shards,
         )  # fmt: skip
 
     def _query(
@@ -351,15 +462,13 @@ class ClusterSearcher:
         fuzzy: Sequence[QueryWord],
     ) -> dict[int, ShardPage]:
         fz = list(fuzzy)
-        show = request.limit if request.page == 1 and self.fetch_in_query else 0
+        show = self._show(request)
         pages: dict[int, ShardPage] = call.each(
-            lambda a: a.query.remote(plan, request, options, stats, fz, None, show)
+            "query", plan, request, options, stats, fz, None, show
         )
         if pages and next(iter(pages.values())).sort == "recency":
             blend = (max(p.top for p in pages.values()), max(p.newest for p in pages.values()))
-            pages = call.each(
-                lambda a: a.query.remote(plan, request, options, stats, fz, blend, show)
-            )
+            pages = call.each("query", plan, request, options, stats, fz, blend, show)
         return pages
 
     def fetch(
@@ -377,7 +486,7 @@ class ClusterSearcher:
             by_shard.setdefault(shard, []).append((d, score))
         got: dict[int, list[Hit]] = call.calls(
             {
-                shard: lambda a, it=items: a.fetch.remote(it, terms, highlight, snippet_chars)  # type: ignore[misc]
+                shard: ("fetch", (items, terms, highlight, snippet_chars))
                 for shard, items in by_shard.items()
             }
         )
@@ -411,7 +520,7 @@ class ClusterSearcher:
     def get(self, article_id: str) -> dict[str, Any] | None:
         """The stored fields of the article with this id, from its shard, or ``None``."""
         shard = self.home(article_id)
-        got: dict[str, Any] | None = self.fanout().one(shard, lambda a: a.get.remote(article_id))
+        got: dict[str, Any] | None = self.fanout().one(shard, "get", article_id)
         return got
 
     def related(
@@ -435,24 +544,17 @@ class ClusterSearcher:
     def duplicates(self, article_id: str, *, min_similarity: float | None = None) -> list[Copy]:
         """As :meth:`Searcher.duplicates <newsearch.search.Searcher.duplicates>`: the
         article's copies on every shard, most similar first (ties: by id)."""
-        from ..duplicates import THRESHOLD
+        from .copies import duplicates
 
-        call = self.fanout()
-        shard = self.home(article_id)
-        found = call.one(shard, lambda a: a.source.remote(article_id))
-        if found is None:
-            raise ArticleNotFoundError(article_id)
-        _, docnum, sig = found
-        threshold = THRESHOLD if min_similarity is None else min_similarity
-        got = call.each(lambda a: a.copies_of.remote(sig, None, threshold))
-        out: list[tuple[float, Copy]] = []
-        for s, found_here in got.items():
-            mine = [c for c in found_here if not (s == shard and c[0] == docnum)]
-            if mine:
-                copies = call.one(s, lambda a, m=mine: a.describe.remote(m))  # type: ignore[misc]
-                out += [(c.similarity, c) for c in copies]
-        out.sort(key=lambda p: (-p[0], p[1].id))
-        return [c for _, c in out]
+        return duplicates(self, self.fanout(), article_id, min_similarity)
+
+    def duplicate_groups(self, *, min_similarity: float | None = None) -> list[DuplicateGroup]:
+        """As :meth:`Searcher.duplicate_groups
+        <newsearch.search.Searcher.duplicate_groups>`: every group of copies over every
+        shard, largest first (see :mod:`newsearch.cluster.copies`)."""
+        from .copies import duplicate_groups
+
+        return duplicate_groups(self.fanout(), min_similarity)
 
 
 def _merge_facets(

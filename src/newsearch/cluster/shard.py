@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import collect, present
+from ..advanced_stats import AdvancedStats
 from ..copies import DuplicateView
 from ..duplicates import Signature, exact, signature_of
 from ..index import NewsIndex
@@ -27,8 +28,11 @@ from ..related import Source, own_copies, related_scores
 from ..request import MAX_PAGE_DEPTH, Filters, RankingOptions, RelatedRequest, SearchRequest
 from ..results import Copy, Hit
 from ..schema import TEXT_FIELDS
+from ..search import Searcher
+from ..snapshot import scorer_for
 from ..stats import CollectionStats
 from ..variants import CorrectionCounts, correction_counts
+from .fanout import Packed
 
 __all__ = ["FixedStats", "Question", "ShardPage", "ShardSearcher"]
 
@@ -67,15 +71,35 @@ class ShardPage:
     newest: float = -math.inf  # the newest publication time of the snapshot (recency sort)
     #: the hits of the first ``show`` entries, when the query phase also fetches (page 1)
     hits: list[Hit] = field(default_factory=list)
+    #: the words to highlight, when the shard parsed the query (advanced mode)
+    terms: set[str] = field(default_factory=set)
 
 
-class ShardSearcher:
+class ShardSearcher(Packed):
     """Searches one shard (see the module docstring)."""
+
+    PACKED = frozenset(
+        {
+            "refresh", "warm", "vocabulary", "statistics", "frequencies", "query", "fetch",
+            "get", "source", "related_candidates", "copies_of", "describe", "present",
+            "related_candidates_and_copies", "advanced_statistics", "advanced_query", "signatures",
+            "up_to_date", "doc_count",
+        }
+    )  # fmt: skip
+
+    #: Snapshots kept after a refresh for the requests still reading them.
+    KEEP = 3
 
     def __init__(self, path: str, options: RankingOptions, cache_mb: float) -> None:
         self.index = NewsIndex.open(path, cache_mb=cache_mb)
         self.options = options
         self.searcher = self.index.searcher(options)
+        #: The snapshot of each refresh epoch of the cluster searcher (a request pins one).
+        self.epochs: dict[int, Searcher] = {0: self.searcher}
+
+    def use(self, epoch: int) -> None:
+        # An epoch this actor never saw (it was restarted since) or dropped: its latest.
+        self.searcher = self.epochs.get(epoch) or self.epochs[max(self.epochs)]
 
     # -- lifecycle
     def pid(self) -> int:
@@ -96,13 +120,22 @@ class ShardSearcher:
             "disk_mb": disk / 1e6,
         }
 
-    def refresh(self) -> int:
-        """Search the shard's latest commit; returns its document count."""
-        new = self.searcher.refresh()
-        if new is not self.searcher:
-            self.searcher.close()
-            self.searcher = new
-        return self.searcher.view.doccount
+    def refresh(self, epoch: int | None = None) -> int:
+        """Search the shard's latest commit, as the snapshot of ``epoch`` (default: the
+        next); the last :attr:`KEEP` epochs stay open for requests under way. Returns the
+        document count."""
+        latest = self.epochs[max(self.epochs)]
+        new = latest.refresh()
+        epoch = max(self.epochs) + 1 if epoch is None else epoch
+        self.epochs[epoch] = self.searcher = new
+        for old in sorted(self.epochs)[: -self.KEEP]:
+            gone = self.epochs.pop(old)
+            if all(gone is not s for s in self.epochs.values()):
+                gone.close()
+        return new.view.doccount
+
+    def up_to_date(self) -> bool:
+        return self.epochs[max(self.epochs)].up_to_date()
 
     def warm(self) -> None:
         self.searcher.warm()
@@ -183,10 +216,21 @@ class ShardSearcher:
         fuzzy: Sequence[QueryWord],
         blend: tuple[float, float] | None,
     ) -> ShardPage:
-        s = self.searcher
-        view = s.view
         source = FixedStats(stats) if stats is not None else None
-        scores, matched, sort, _ = s.match(plan, options, request.sort, source, fuzzy)
+        scores, matched, sort, _ = self.searcher.match(plan, options, request.sort, source, fuzzy)
+        return self._rank(scores, matched, sort, request, options, blend)
+
+    def _rank(
+        self,
+        scores: Any,
+        matched: Any,
+        sort: str,
+        request: SearchRequest,
+        options: RankingOptions,
+        blend: tuple[float, float] | None,
+    ) -> ShardPage:
+        """This shard's first ``page × limit`` entries of scored documents, total, facets."""
+        view = self.searcher.view
         want = min(request.page * request.limit, MAX_PAGE_DEPTH)
         total = int(matched.sum())
         facets = collect.facet_counts(view, matched, request.facets, request.date_histogram)
@@ -224,6 +268,46 @@ class ShardSearcher:
                 key = math.inf if math.isnan(t) else -t if sort == "newest" else t
             entries.append((key, d, "", float(scores[d])))
         return self._ids(ShardPage(total, entries, facets, sort))
+
+    # -- advanced mode (Whoosh's query language)
+    def _parse(self, request: SearchRequest) -> Any:
+        return self.searcher.view.parse_advanced(request.query, request.fields)
+
+    def advanced_statistics(self, request: SearchRequest) -> AdvancedStats | str:
+        """This shard's statistics of an advanced query, or why Whoosh could not parse it
+        (then the request is searched in simple mode, as on one index)."""
+        try:
+            q = self._parse(request)
+        except Exception as exc:  # Whoosh's parser can fail on odd input
+            return f"not understood ({exc}); simple search"
+        return self.searcher.view.advanced_statistics(q)
+
+    def advanced_query(
+        self,
+        request: SearchRequest,
+        options: RankingOptions,
+        stats: AdvancedStats,
+        blend: tuple[float, float] | None = None,
+        show: int = 0,
+    ) -> ShardPage:
+        """:meth:`query` for an advanced query, scored by Whoosh with every shard's
+        statistics; the page's ``terms`` are the query's, for highlighting."""
+        view = self.searcher.view
+        q = self._parse(request)
+        scores, terms = view.advanced_scores(q, scorer_for(options).whoosh(), stats)
+        matched = scores > 0
+        mask = collect.filter_mask(view, request.filters)
+        if mask is not None:
+            matched &= mask
+        matched &= view.live
+        page = self._rank(scores, matched, request.sort, request, options, blend)
+        page.terms = terms
+        if show and page.entries:
+            page.hits = self.fetch(
+                [(d, sc) for _, d, _, sc in page.entries[:show]], terms, request.highlight,
+                request.snippet_chars,
+            )  # fmt: skip
+        return page
 
     def _ids(self, page: ShardPage) -> ShardPage:
         view = self.searcher.view
@@ -283,6 +367,35 @@ class ShardSearcher:
             out.append((float(scores[d]), d, view.doc_id(d), sig))
         return int(matched.sum()), out
 
+    def related_candidates_and_copies(
+        self,
+        src: tuple[str, str, datetime | None, int | None, str | None],
+        flt: Filters,
+        request: RelatedRequest,
+        options: RankingOptions,
+        words: Sequence[QueryWord],
+        stats: CollectionStats,
+        want: int,
+        sig: Signature | None,
+    ) -> tuple[int, list[tuple[float, int, str, Signature | None]], list[tuple[int, float, bool]]]:
+        """:meth:`related_candidates`, and the copies of the article's signature ``sig`` here
+        (when ``request.collapse``): one round instead of two."""
+        total, cands = self.related_candidates(src, flt, request, options, words, stats, want)
+        own = self.copies_of(sig, src[3]) if request.collapse else []
+        return total, cands, own
+
+    def present(
+        self,
+        docs: Sequence[tuple[int, float]],
+        terms: set[str],
+        highlight: bool,
+        snippet_chars: int,
+        copies: Sequence[tuple[int, float, bool]],
+    ) -> tuple[list[Hit], list[Copy]]:
+        """:meth:`fetch` and :meth:`describe` in one round (related news' last phase)."""
+        hits = self.fetch(docs, terms, highlight, snippet_chars) if docs else []
+        return hits, self.describe(copies)
+
     def copies_of(
         self, sig: Signature | None, exclude: int | None, min_similarity: float | None = None
     ) -> list[tuple[int, float, bool]]:
@@ -295,6 +408,12 @@ class ShardSearcher:
             other = dv.signature(d)
             out.append((d, sim, sig is not None and other is not None and exact(sig, other)))
         return out
+
+    def signatures(self) -> tuple[Any, Any]:
+        """The docnums of this shard's live signed articles and their signatures (rows)."""
+        sigs, ok = self.searcher.snapshot.copies.signatures()
+        docs = np.flatnonzero(ok)
+        return docs, sigs[docs]
 
     def describe(self, items: Sequence[tuple[int, float, bool]]) -> list[Copy]:
         dv = self.searcher.snapshot.copies

@@ -105,7 +105,8 @@ class Limits:
 class WebState:
     """What an app serves: ``app.state.newsearch``. :meth:`close` stops the refresh thread."""
 
-    index: NewsIndex
+    #: a NewsIndex, or a sharded index (:class:`~newsearch.cluster.ShardedIndex`)
+    index: Any
     live: LiveSearcher
     limits: Limits
     token: bytes | None
@@ -118,10 +119,16 @@ class WebState:
 
         self.write_lock = threading.Lock()
 
+    @property
+    def sharded(self) -> bool:
+        return not isinstance(self.index, NewsIndex)
+
     def close(self) -> None:
         self.live.close()
+        if self.sharded:  # stops the Ray this app started, if it did
+            self.index.close()
 
-    def write(self, change: Callable[[NewsIndex], T]) -> T:
+    def write(self, change: Callable[[Any], T]) -> T:
         """Run ``change`` (which commits) as this process's only writer, then serve the new
         commit. Waits up to ``write_lock_timeout`` for this process's other writes and, through
         Whoosh's file lock, for other processes' (then 503)."""
@@ -141,10 +148,18 @@ class WebState:
         return result
 
 
-def _open_index(index_or_path: Any, lock_timeout: float) -> NewsIndex:
-    if isinstance(index_or_path, NewsIndex):
+def _open_index(index_or_path: Any, lock_timeout: float) -> Any:
+    """A NewsIndex, or a ShardedIndex for a directory holding ``cluster.json`` (searched
+    through Ray: ``RAY_ADDRESS``, or a local Ray on loopback)."""
+    from ..cluster.manifest import is_sharded
+
+    if isinstance(index_or_path, NewsIndex) or hasattr(index_or_path, "shard_path"):
         return index_or_path
     if isinstance(index_or_path, (str, os.PathLike)):
+        if is_sharded(Path(index_or_path)):
+            from ..cluster import ShardedIndex
+
+            return ShardedIndex.open(index_or_path)
         return NewsIndex.open(index_or_path, lock_timeout=lock_timeout)
     raise ConfigError(f"create_app needs a NewsIndex or an index directory, got {index_or_path!r}")
 
@@ -166,7 +181,9 @@ def create_app(
     """An ASGI app serving one index: the JSON API, its OpenAPI description and (``page``)
     the search page at ``/``.
 
-    :param index_or_path: a :class:`NewsIndex` or the directory of one.
+    :param index_or_path: a :class:`NewsIndex` or the directory of one; or a sharded index
+        (:class:`~newsearch.cluster.ShardedIndex`, or a directory with ``cluster.json``):
+        the same API, each request fanned out to the shards' searcher actors.
     :param ingest_token: the bearer token ``POST``/``DELETE /articles`` require; without one
         (``None`` or empty) the write routes answer 403.
     :param cors_origins: origins allowed to call the API from a browser (none by default).
@@ -417,12 +434,13 @@ def create_app(
             )
         body = await read_body(request, lim.max_body_bytes)
         records, lines = records_of(body, kind == "application/json")
-        report = await run_in_threadpool(
-            state.write,
-            lambda ix: ix.ingest(
-                records, workers=1, progress=False, merge_policy=state.merge_policy
-            ),
-        )
+
+        def ingest(ix: Any) -> Any:
+            if state.sharded:  # each shard's share, committed in its directory
+                return ix.write(records, merge_policy=state.merge_policy)
+            return ix.ingest(records, workers=1, progress=False, merge_policy=state.merge_policy)
+
+        report = await run_in_threadpool(state.write, ingest)
         renumber(report, lines)
         return OrjsonResponse(report.to_dict())
 
@@ -439,9 +457,9 @@ def create_app(
         """Delete the article with this id (committed when the response is sent)."""
         authorize(credentials)
 
-        def delete(ix: NewsIndex) -> bool:
-            found = ix.delete(article_id)
-            if found:
+        def delete(ix: Any) -> bool:
+            found: bool = ix.delete(article_id)
+            if found and not state.sharded:  # (a shard's delete commits itself)
                 ix.commit(merge_policy=state.merge_policy)
             return found
 

@@ -15,6 +15,10 @@ every request, and replaces it when the index has a newer commit:
 So an article committed by any process is served by every process within ``interval`` plus the
 time to open and warm the new snapshot (measured in docs/benchmarks.md, "Web load").
 
+A sharded index's :class:`~newsearch.cluster.ClusterSearcher` refreshes in place (its shard
+actors open the new snapshot and keep the old ones for the requests still reading them), so
+it is never replaced.
+
 Requests take turns on a searcher through the searcher's own lock (the one place the library
 locks: see :class:`~newsearch.search.Searcher`): Whoosh's segment readers read their files
 through shared file objects, so two threads reading through one searcher at once could read
@@ -121,16 +125,22 @@ class LiveSearcher:
                 return False
             t0 = time.perf_counter()
             fresh = self._open(current.refresh())
+            if fresh is current:  # refreshed in place (a sharded index's searcher)
+                self._refreshed(t0)
+                return True
             with self._lock:
                 old, self._slot = self._slot, _Slot(fresh)
                 old.retired = True
                 done = old.users == 0
             if done:
                 old.searcher.close()
-            self.refreshes += 1
-            self.refreshed_at = time.time()
-            self.last_refresh_seconds = time.perf_counter() - t0
+            self._refreshed(t0)
             return True
+
+    def _refreshed(self, t0: float) -> None:
+        self.refreshes += 1
+        self.refreshed_at = time.time()
+        self.last_refresh_seconds = time.perf_counter() - t0
 
     def doc_count(self) -> int:
         """Articles in the snapshot being served (known in memory: no file is read)."""
