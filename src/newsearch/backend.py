@@ -27,8 +27,18 @@ from whoosh.reading import TermNotFound
 
 from .cache import IndexCache
 from .schema import TEXT_FIELDS, stored_published
+from .segtables import load_tables, table_key
 
-__all__ = ["EMPTY_IDS", "EMPTY_TF", "FloatArray", "IndexView", "IntArray", "Segment"]
+__all__ = [
+    "EMPTY_IDS",
+    "EMPTY_TF",
+    "FloatArray",
+    "IndexView",
+    "IntArray",
+    "Segment",
+    "open_segment",
+    "segment_id",
+]
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
@@ -49,6 +59,20 @@ def _length_table() -> FloatArray:
     from whoosh.util.numeric import byte_to_length
 
     return np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
+
+
+def segment_id(segreader: Any) -> str | None:
+    """The name Whoosh gave a segment (its files start with it), or ``None``."""
+    seg = segreader.segment() if callable(getattr(segreader, "segment", None)) else None
+    return None if seg is None else str(seg.segment_id())
+
+
+def open_segment(storage: Any, schema: Any, segment: Any) -> Segment:
+    """A :class:`Segment` over one Whoosh segment of ``storage`` (not cached anywhere: for
+    the writer that stores tables with the segments it writes). Close it after use."""
+    from whoosh.reading import SegmentReader
+
+    return Segment(SegmentReader(storage, schema, segment), 0, IndexCache(0))
 
 
 def _segment_key(segreader: Any) -> str | None:
@@ -80,6 +104,20 @@ class Segment:
         if found is None:
             found = self.data[what] = build()
         return found
+
+    def stored(self, what: Any) -> Any:
+        """The table ``what`` as stored with this segment when it was written
+        (:mod:`newsearch.segtables`), or ``None``."""
+        tables = self.data.get("stored-tables")
+        if tables is None:
+            sid = segment_id(self.reader)
+            storage = getattr(self.reader, "_storage", None)
+            tables = load_tables(storage, sid) if sid and storage is not None else {}
+            self.data["stored-tables"] = tables
+        return tables.get(table_key(what))
+
+    def close(self) -> None:
+        self.reader.close()
 
     def lengths(self, field: str, table: FloatArray) -> FloatArray:
         """Each document's length of ``field`` (Whoosh's one-byte log-scale encoding)."""
@@ -239,6 +277,10 @@ def _segment_terms(reader: Any, field: str) -> list[str]:
     terms = getattr(reader, "_terms", None)
     table = getattr(terms, "_tindex", None)
     fieldmap = getattr(terms, "_fieldmap", None)
+    if table is not None and fieldmap is not None and hasattr(table, "closest_key_pos"):
+        # The field's contiguous run of the sorted table, from one read (iterating the keys
+        # of every field, once per field, was most of the cost of the variant tables).
+        return list(_read_dfs(reader, field))
     if table is not None and fieldmap is not None and hasattr(table, "keys"):
         if field not in fieldmap:
             return []
@@ -527,8 +569,12 @@ class IndexView:
 
     # -- per-segment data for other modules
     def segment_table(self, what: Any, build: Callable[[Segment], Any]) -> list[Any]:
-        """``build(segment)`` for each segment, built once per segment and cached with it."""
-        return [seg.memo(what, lambda s=seg: build(s)) for seg in self.segments]  # type: ignore[misc]
+        """``build(segment)`` for each segment, built once per segment and cached with it,
+        unless the segment was stored with that table (read instead)."""
+        return [
+            seg.memo(what, lambda s=seg: s.stored(what) or build(s))  # type: ignore[misc]
+            for seg in self.segments
+        ]
 
     def column_readers(self, field: str) -> list[tuple[int, Any]]:
         """Each segment's Whoosh column reader of ``field`` (untranslated bytes), with the

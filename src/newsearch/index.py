@@ -304,9 +304,9 @@ class NewsIndex:
     def _open_writer(self, workers: int = 1) -> Any:
         if self._writer is None:
             from whoosh.index import LockError
-            from whoosh.writing import SegmentWriter
 
-            from .mpwriter import SafeMpWriter
+            from .mpwriter import HookedSegmentWriter, SafeMpWriter
+            from .search_tables import store_search_tables
 
             kwargs: dict[str, Any] = {"timeout": self.lock_timeout, "delay": 0.05}
             # An index in RAM cannot be shared with worker processes (they would write their
@@ -318,12 +318,14 @@ class NewsIndex:
                         self._ix, procs=workers, multisegment=True, **kwargs
                     )
                 else:
-                    self._writer = SegmentWriter(self._ix, **kwargs)
+                    self._writer = HookedSegmentWriter(self._ix, **kwargs)
             except LockError:
                 raise IndexLockedError(
                     f"another writer holds the lock of {self.path or 'this index'}; "
                     f"gave up after {self.lock_timeout:g} s"
                 ) from None
+            # Each commit stores search's tables with the segments it publishes (segtables).
+            self._writer.before_commit = store_search_tables
         return self._writer
 
     def _prepare(self, article: Article | Mapping[str, Any]) -> Article:
@@ -477,6 +479,8 @@ class NewsIndex:
                 bar.phase(f"batch {number}: indexing")
                 procs = workers or (auto_workers() if len(batch) >= PARALLEL_MIN_BATCH else 1)
                 w = self._open_writer(procs)
+                if not final:  # the last commit stores the tables of the segments it leaves
+                    w.before_commit = None
                 parallel = isinstance(w, SafeMpWriter)
                 if parallel:  # the workers do the indexing and count it
                     w.on_wait = lambda: bar.set_indexed(indexed + w.indexed)
