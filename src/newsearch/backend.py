@@ -29,16 +29,7 @@ from .cache import IndexCache
 from .schema import TEXT_FIELDS, stored_published
 from .segtables import load_tables, table_key
 
-__all__ = [
-    "EMPTY_IDS",
-    "EMPTY_TF",
-    "FloatArray",
-    "IndexView",
-    "IntArray",
-    "Segment",
-    "open_segment",
-    "segment_id",
-]
+__all__ = ["EMPTY_IDS", "EMPTY_TF", "FloatArray", "IndexView", "IntArray", "Segment", "segment_ids"]
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
@@ -67,12 +58,9 @@ def segment_id(segreader: Any) -> str | None:
     return None if seg is None else str(seg.segment_id())
 
 
-def open_segment(storage: Any, schema: Any, segment: Any) -> Segment:
-    """A :class:`Segment` over one Whoosh segment of ``storage`` (not cached anywhere: for
-    the writer that stores tables with the segments it writes). Close it after use."""
-    from whoosh.reading import SegmentReader
-
-    return Segment(SegmentReader(storage, schema, segment), 0, IndexCache(0))
+def segment_ids(whoosh_index: Any) -> frozenset[str]:
+    """The ids of the segments of an index's last commit."""
+    return frozenset(str(seg.segment_id()) for seg in whoosh_index._segments())
 
 
 def _segment_key(segreader: Any) -> str | None:

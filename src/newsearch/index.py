@@ -32,6 +32,7 @@ import orjson
 
 from .analysis import AnalyzerSpec, build_analyzer
 from .article import MAX_FIELD_CHARS, Article
+from .backend import segment_ids
 from .cache import DEFAULT_CACHE_MB, IndexCache
 from .cleaning import Cleaner, get_cleaner
 from .errors import (
@@ -63,7 +64,7 @@ from .manifest import (
     rebuild_hint,
     write_json_atomic,
 )
-from .merging import SmallSegmentMerge
+from .merging import IngestMerge, SmallSegmentMerge
 from .schema import (
     DEFAULT_EXACT_FIELDS,
     article_to_document,
@@ -80,6 +81,7 @@ __all__ = [
     "DEFAULT_BATCH_SIZE",
     "MANIFEST",
     "IndexInfo",
+    "IngestMerge",
     "NewsIndex",
     "SmallSegmentMerge",
     "auto_workers",
@@ -447,13 +449,16 @@ class NewsIndex:
         process for smaller ones; an in-memory index always takes one process. ``progress``:
         progress bars on standard error (default: when it is a terminal) of the records read
         and of the articles indexed, with the phase (indexing, committing, merging).
-        ``merge_policy``: how the last commit merges segments (default Whoosh's; see
-        :class:`SmallSegmentMerge` for small, frequent ingests).
+        ``merge_policy``: how the last commit merges segments (default :class:`IngestMerge`:
+        the ingest leaves one new segment; :class:`SmallSegmentMerge` for small, frequent
+        ingests).
         """
         if batch_size < 1 or (workers is not None and workers < 1):
             raise ConfigError("batch_size and workers must be at least 1")
         check_files(sources)
         self.commit()
+        if merge_policy is None:
+            merge_policy = IngestMerge(segment_ids(self._ix))
         report = IngestReport()
         t0 = time.perf_counter()
         seen: dict[str, tuple[str, int]] = {}

@@ -217,7 +217,8 @@ class SafeMpWriter(CommitHook, MpWriter):
             self._enqueue()
         for _ in self.tasks:
             self._put(None)
-        finalsegments = self._merge_segments(mergetype, optimize, merge)
+        if not self.multisegment:
+            finalsegments = self._merge_segments(mergetype, optimize, merge)
         # Each worker's result (its segment) is read as it comes, before joining the worker
         # (a process does not exit before what it put on a queue is read).
         results: list[Any] = []
@@ -236,7 +237,10 @@ class SafeMpWriter(CommitHook, MpWriter):
         for t in self.tasks:
             t.join()
         if self.multisegment:
-            finalsegments += [s for _, _, s in results]
+            # The merge policy sees this batch's segments too (Whoosh merges before they
+            # exist, so the segments of an ingest's last batch were never merged).
+            self.segments: list[Any] = self.segments + [s for _, _, s in results]
+            finalsegments = self._merge_segments(mergetype, optimize, merge)
             if self._added:
                 finalsegments.append(self._finalize_segment())
             else:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .backend import open_segment
+from .backend import Segment
+from .cache import IndexCache
 from .segtables import load_tables, store_tables, table_key
 
 __all__ = ["store_search_tables"]
@@ -30,7 +31,9 @@ def store_search_tables(storage: Any, schema: Any, segments: list[Any]) -> int:
         sid = seg.segment_id()
         if wanted <= load_tables(storage, sid).keys():
             continue
-        segment = open_segment(storage, schema, seg)
+        from whoosh.reading import SegmentReader
+
+        segment = Segment(SegmentReader(storage, schema, seg), 0, IndexCache(0))
         try:
             tables = {what: (build.__module__, build(segment)) for what, build in builders.items()}
         finally:
