@@ -27,6 +27,7 @@ class _Table:
         self.words = {"كتاب", "جونغ", "b", "ä", ""}
         self.groups = {"GنG": {"جونغ", "جونج"}, "x": {"y"}, "": set()}
         self.deletes = {"ونغ": ["جونغ", "ونغا"], "a": ["z", "a", "b"]}
+        self.counts = {"كتاب": 3, "a": 0, "b": 2**40}
 
 
 @pytest.mark.parametrize("kind", ["ram", "file"])
@@ -43,6 +44,7 @@ def test_a_stored_table_reads_back_as_it_was(kind: str, tmp_path: Path) -> None:
         loaded.groups["nope"]
     assert loaded.deletes.get("a") == ["z", "a", "b"]  # lists keep their order
     assert loaded.deletes.get("zz", ()) == ()
+    assert dict(loaded.counts.items()) == table.counts and loaded.counts.get("x", 0) == 0
     assert storage.list() == ["MAIN_abc.nstab"]  # no temporary file left
 
 
@@ -51,7 +53,7 @@ def test_unstorable_or_changed_tables_are_not_found(tmp_path: Path) -> None:
 
     class Odd:
         def __init__(self) -> None:
-            self.counts = {"a": 1}
+            self.pairs = {"a": (1, 2)}
 
     tables = {"odd": (__name__, Odd()), "ok": (__name__, _Table())}
     segtables.store_tables(storage, "MAIN_a", tables)
@@ -152,3 +154,20 @@ def test_ingest_stores_tables_in_memory_and_with_two_processes(tmp_path: Path) -
     two = NewsIndex.create(tmp_path / "two")
     two.ingest(FIXTURE, progress=False, workers=2, batch_size=60)
     assert _side_files(tmp_path / "two") == _segment_names(two)
+
+
+def test_term_tables_are_stored_and_answer_as_whooshs(tmp_path: Path) -> None:
+    from newsearch.backend import _read_dfs
+
+    ix = _index(tmp_path / "ix")
+    with ix.searcher() as s:
+        for seg in s.view.segments:
+            for field in ("title", "body"):
+                stored = seg.stored(("dfs", field))
+                assert stored is not None
+                want = _read_dfs(seg.reader, field)
+                assert dict(stored.dfs.items()) == want and want
+                assert seg.term_dfs(field) is seg.data[("dfs", field)]
+        df = s.view.doc_frequencies("body")
+        for word in ["كوريا", "الشمالي", "لا-كلمة"]:
+            assert df(word) == s.view.doc_frequency("body", word)

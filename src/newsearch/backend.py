@@ -100,6 +100,7 @@ class Segment:
         if tables is None:
             sid = segment_id(self.reader)
             storage = getattr(self.reader, "_storage", None)
+            storage = getattr(storage, "b", storage)  # a compound segment's: the directory
             tables = load_tables(storage, sid) if sid and storage is not None else {}
             self.data["stored-tables"] = tables
         return tables.get(table_key(what))
@@ -161,7 +162,11 @@ class Segment:
 
     def term_dfs(self, field: str) -> dict[str, int]:
         """Every term of ``field`` with its document frequency (deleted documents included)."""
-        return self.memo(("dfs", field), lambda: _read_dfs(self.reader, field))  # type: ignore[no-any-return]
+        return self.memo(("dfs", field), lambda: self._dfs(field))  # type: ignore[no-any-return]
+
+    def _dfs(self, field: str) -> Any:
+        stored = self.stored(("dfs", field))
+        return stored.dfs if stored is not None else _read_dfs(self.reader, field)
 
     def terms(self, field: str) -> list[str]:
         """Every term of ``field`` (not cached: callers cache what they derive)."""

@@ -17,8 +17,9 @@ fingerprint of that module's source; a table whose builder changed since, a miss
 file of another format is simply not found, and search builds the table on first use as before
 (old indexes keep working; their next commit or ``optimize`` stores the tables).
 
-Only these kinds of attributes are stored: a set of strings, and a dict from strings to sets or
-lists of strings. A table with any other attribute is not stored.
+Only these kinds of attributes are stored: a set of strings, a dict from strings to integers,
+and a dict from strings to sets or lists of strings. A table with any other attribute is not
+stored.
 """
 
 from __future__ import annotations
@@ -165,6 +166,33 @@ class StoredMultimap(Mapping[str, Any]):
         return (self._keys.text(i) for i in range(len(self._keys)))
 
 
+class StoredCounts(Mapping[str, int]):
+    """A stored ``dict`` from strings to integers."""
+
+    def __init__(self, keys: _Strings, values: memoryview) -> None:
+        self._keys = keys
+        self._values = values
+
+    def __getitem__(self, key: str) -> int:
+        i = self._keys.find(key.encode("utf-8")) if isinstance(key, str) else -1
+        if i < 0:
+            raise KeyError(key)
+        return int(self._values[i])
+
+    def get(self, key: str, default: Any = None) -> Any:
+        i = self._keys.find(key.encode("utf-8")) if isinstance(key, str) else -1
+        return default if i < 0 else int(self._values[i])
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._keys.find(key.encode("utf-8")) >= 0
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._keys.text(i) for i in range(len(self._keys)))
+
+
 class StoredTable:
     """A table read back from a side file: the attributes of the object that was stored."""
 
@@ -183,6 +211,11 @@ def _encode_attr(value: Any) -> tuple[str, dict[str, npt.NDArray[Any]]] | None:
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
         return None
     kinds = {type(v) for v in value.values()}
+    if kinds == {int}:
+        keys = sorted(value)
+        kblob, koff = _pack_strings([k.encode("utf-8") for k in keys])
+        counts = np.fromiter((value[k] for k in keys), dtype=np.int64, count=len(keys))
+        return "map-int", {"kblob": kblob, "koff": koff, "values": counts}
     if not kinds <= {set, list}:
         return None
     if len(kinds) > 1:
@@ -294,6 +327,8 @@ def _decode_attr(buf: memoryview, base: int, spec: Mapping[str, Any]) -> Any:
     }
     if spec["kind"] == "set":
         return StoredSet(_Strings(arrays["blob"], arrays["off"]))
+    if spec["kind"] == "map-int":
+        return StoredCounts(_Strings(arrays["kblob"], arrays["koff"]), arrays["values"])
     return StoredMultimap(
         _Strings(arrays["kblob"], arrays["koff"]),
         arrays["starts"],
