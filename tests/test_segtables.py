@@ -171,3 +171,24 @@ def test_term_tables_are_stored_and_answer_as_whooshs(tmp_path: Path) -> None:
         df = s.view.doc_frequencies("body")
         for word in ["كوريا", "الشمالي", "لا-كلمة"]:
             assert df(word) == s.view.doc_frequency("body", word)
+
+
+def test_a_reading_process_finds_every_stored_table(tmp_path: Path) -> None:
+    """A process that only searches never imports the writer's modules: the stored tables'
+    builders are recognised from their source files all the same."""
+    import subprocess
+    import sys
+
+    _index(tmp_path / "ix")
+    code = (
+        "import sys\n"
+        "from newsearch import NewsIndex\n"
+        f"s = NewsIndex.open({str(tmp_path / 'ix')!r}).searcher()\n"
+        "s.search('كوريا')\n"
+        "assert 'newsearch.search_tables' not in sys.modules\n"
+        "whats = [('dfs', 'title'), ('dfs', 'body'), ('variants', ('title', 'body')),\n"
+        "         ('spelling', 'title_exact')]\n"
+        "print(all(seg.stored(w) is not None for seg in s.view.segments for w in whats))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import importlib.util
 import mmap
 import os
 import sys
@@ -64,6 +65,12 @@ def fingerprint(module: str) -> str | None:
     nothing of it is stored or trusted)."""
     if module not in _fingerprints:
         path = getattr(sys.modules.get(module), "__file__", None)
+        if path is None:  # not imported in this process: find its file without running it
+            try:
+                spec = importlib.util.find_spec(module)
+            except (ImportError, ValueError):
+                spec = None
+            path = spec.origin if spec is not None else None
         try:
             data = open(path, "rb").read() if path else None  # noqa: SIM115 - read at once
         except OSError:
