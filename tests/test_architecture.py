@@ -41,7 +41,9 @@ LAYERS: dict[str, int] = {
     "mpwriter": 4,
     "manifest": 4,
     "merging": 4,
+    "segtables": 4,
     "index": 5,
+    "search_tables": 5,
     "query": 6,
     "request": 6,
     "stats": 6,
@@ -73,7 +75,9 @@ LAYERS: dict[str, int] = {
 
 #: Upward imports that are the point of their module, each made on use: ``NewsIndex.searcher()``
 #: returns a Searcher (the index is below the query side, yet is where users start).
-ALLOWED_UPWARD = {("index", "search")}
+#: The index stores search's per-segment tables with each segment it writes: it runs the
+#: builders that :mod:`newsearch.variants` declares (``segment_tables``), at commit.
+ALLOWED_UPWARD = {("index", "search"), ("search_tables", "variants")}
 
 
 def _modules() -> dict[str, Path]:

@@ -444,16 +444,38 @@ def test_7_colour_on_a_real_terminal_unless_no_color(fixture_index_dir: Path) ->
     assert "كوريا الشمالية" in plain
 
 
+def test_optimize_merges_an_index_into_one_segment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fixture = ROOT / "tests" / "data" / "ant" / "fixture_articles.jsonl"
+    lines = fixture.read_text("utf-8").splitlines()
+    (tmp_path / "a.jsonl").write_text("\n".join(lines[:200]) + "\n", "utf-8")
+    (tmp_path / "b.jsonl").write_text("\n".join(lines[200:]) + "\n", "utf-8")
+    ix = str(tmp_path / "ix")
+    for part in ("a", "b"):  # two ingests: two segments (the second is the smaller)
+        assert run(["index", ix, str(tmp_path / f"{part}.jsonl"), "--quiet"], capsys)[0] == 0
+    code, out, err = run(["optimize", ix, "--json"], capsys)
+    assert code == 0, err
+    got = orjson.loads(out)
+    assert (got["segments_before"], got["segments_after"]) == (2, 1)
+    code, out, _ = run(["optimize", ix], capsys)
+    assert code == 0 and "1 segment(s) -> 1" in out
+    code, out, _ = run(["search", ix, "كوريا الشمالية", "--json"], capsys)
+    assert code == 0 and orjson.loads(out)["total"] > 0
+    code, _, err = run(["optimize", str(tmp_path / "nothing-here")], capsys)
+    assert code == 2 and "nothing-here" in err
+
+
 def _runnable_examples() -> list[str]:
     """The ``--help`` examples that read an index or a text and write nothing (``index``,
-    ``demo``, ``serve``, ``bench`` and shell pipelines are left out)."""
+    ``optimize``, ``demo``, ``serve``, ``bench`` and shell pipelines are left out)."""
     import shlex
 
     from newsearch.cli_parser import EXAMPLES
 
     out = []
     for command, text in EXAMPLES.items():
-        if command in ("index", "serve", "bench", "demo", "completion"):
+        if command in ("index", "optimize", "serve", "bench", "demo", "completion"):
             continue
         for line in text.splitlines():
             line = line.split("  #")[0].strip()

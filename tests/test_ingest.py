@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -203,15 +204,39 @@ def test_parallel_ingest_adds_updates_and_counts(
         assert len(list(r.lexicon("id"))) == 1200
 
 
-def test_batches_commit_separately_and_optimize_merges(tmp_path: Path) -> None:
+def _segment_sizes(ix: NewsIndex) -> list[int]:
+    with ix.reader() as r:
+        return sorted(int(leaf.doc_count_all()) for leaf, _ in r.leaf_readers())
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_ingest_leaves_one_new_segment_and_optimize_merges_all(
+    tmp_path: Path, workers: int
+) -> None:
     ix = NewsIndex.create(tmp_path / "ix")
-    report = ix.ingest([good(i) for i in range(25)], batch_size=10, workers=1)
+    committed = []
+    real_commit = ix.commit
+
+    def commit(**kwargs: Any) -> None:
+        real_commit(**kwargs)
+        committed.append(_segment_sizes(ix))
+
+    ix.commit = commit  # type: ignore[method-assign]
+    report = ix.ingest([good(i) for i in range(25)], batch_size=10, workers=workers)
     assert report.commits == 3 and len(ix) == 25
-    with ix.reader() as r:
-        assert len(r.leaf_readers()) == 3  # one segment per batch (too small to merge yet)
+    # Each batch is committed on its own (a crash loses one batch) ...
+    assert [sum(sizes) for sizes in committed] == [0, 10, 20, 25]  # 0: pending changes first
+    assert len(committed[2]) >= 2
+    # ... and the last commit merges what the batches wrote into one segment.
+    assert _segment_sizes(ix) == [25]
+    ix.ingest([good(i) for i in range(25, 31)], batch_size=4, workers=workers)
+    assert _segment_sizes(ix) == [6, 25]  # a smaller ingest leaves the bigger segment alone
+    ix.ingest([good(i) for i in range(31, 71)], batch_size=20, workers=workers)
+    assert _segment_sizes(ix) == [71]  # a bigger one takes the smaller segments in
+    ix.ingest([good(i) for i in range(71, 74)], workers=workers)
+    assert _segment_sizes(ix) == [3, 71]
     ix.optimize()
-    with ix.reader() as r:
-        assert r.is_atomic() and r.doc_count() == 25
+    assert _segment_sizes(ix) == [74]
 
 
 def test_auto_workers_fits_the_machine() -> None:

@@ -25,18 +25,11 @@ import numpy.typing as npt
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
-from .advanced_stats import AdvancedStats, global_searcher
 from .cache import IndexCache
-from .schema import TEXT_FIELDS, stored_published
+from .schema import stored_published
+from .segtables import load_tables, table_key
 
-__all__ = [
-    "EMPTY_IDS",
-    "EMPTY_TF",
-    "FloatArray",
-    "IndexView",
-    "IntArray",
-    "Segment",
-]
+__all__ = ["EMPTY_IDS", "EMPTY_TF", "FloatArray", "IndexView", "IntArray", "Segment", "segment_ids"]
 
 
 FloatArray = npt.NDArray[np.float32]
@@ -58,6 +51,17 @@ def _length_table() -> FloatArray:
     from whoosh.util.numeric import byte_to_length
 
     return np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
+
+
+def segment_id(segreader: Any) -> str | None:
+    """The name Whoosh gave a segment (its files start with it), or ``None``."""
+    seg = segreader.segment() if callable(getattr(segreader, "segment", None)) else None
+    return None if seg is None else str(seg.segment_id())
+
+
+def segment_ids(whoosh_index: Any) -> frozenset[str]:
+    """The ids of the segments of an index's last commit."""
+    return frozenset(str(seg.segment_id()) for seg in whoosh_index._segments())
 
 
 def _segment_key(segreader: Any) -> str | None:
@@ -89,6 +93,21 @@ class Segment:
         if found is None:
             found = self.data[what] = build()
         return found
+
+    def stored(self, what: Any) -> Any:
+        """The table ``what`` as stored with this segment when it was written
+        (:mod:`newsearch.segtables`), or ``None``."""
+        tables = self.data.get("stored-tables")
+        if tables is None:
+            sid = segment_id(self.reader)
+            storage = getattr(self.reader, "_storage", None)
+            storage = getattr(storage, "b", storage)  # a compound segment's: the directory
+            tables = load_tables(storage, sid) if sid and storage is not None else {}
+            self.data["stored-tables"] = tables
+        return tables.get(table_key(what))
+
+    def close(self) -> None:
+        self.reader.close()
 
     def lengths(self, field: str, table: FloatArray) -> FloatArray:
         """Each document's length of ``field`` (Whoosh's one-byte log-scale encoding)."""
@@ -144,7 +163,11 @@ class Segment:
 
     def term_dfs(self, field: str) -> dict[str, int]:
         """Every term of ``field`` with its document frequency (deleted documents included)."""
-        return self.memo(("dfs", field), lambda: _read_dfs(self.reader, field))  # type: ignore[no-any-return]
+        return self.memo(("dfs", field), lambda: self._dfs(field))  # type: ignore[no-any-return]
+
+    def _dfs(self, field: str) -> Any:
+        stored = self.stored(("dfs", field))
+        return stored.dfs if stored is not None else _read_dfs(self.reader, field)
 
     def terms(self, field: str) -> list[str]:
         """Every term of ``field`` (not cached: callers cache what they derive)."""
@@ -248,6 +271,10 @@ def _segment_terms(reader: Any, field: str) -> list[str]:
     terms = getattr(reader, "_terms", None)
     table = getattr(terms, "_tindex", None)
     fieldmap = getattr(terms, "_fieldmap", None)
+    if table is not None and fieldmap is not None and hasattr(table, "closest_key_pos"):
+        # The field's contiguous run of the sorted table, from one read (iterating the keys
+        # of every field, once per field, was most of the cost of the variant tables).
+        return list(_read_dfs(reader, field))
     if table is not None and fieldmap is not None and hasattr(table, "keys"):
         if field not in fieldmap:
             return []
@@ -514,51 +541,25 @@ class IndexView:
             return EMPTY_IDS
         return np.array(list(self._searcher.docs_for_query(wq.Or(qs))), dtype=np.int64)
 
+    @property
+    def whoosh_searcher(self) -> Any:
+        """The Whoosh searcher of this snapshot (for Whoosh's own scoring, advanced_stats)."""
+        return self._searcher
+
     def parse_advanced(self, text: str, fields: Sequence[str]) -> Any:
         """Whoosh's full query syntax over ``fields`` (raises on what it cannot parse)."""
         from whoosh.qparser import MultifieldParser, OrGroup
 
         return MultifieldParser(list(fields), self.schema, group=OrGroup).parse(text)
 
-    def advanced_statistics(self, query: Any) -> AdvancedStats:
-        """What Whoosh's scorers read of the collection for ``query`` (its terms expanded
-        over this index: prefixes, wildcards, close spellings): a sharded index adds them
-        over its shards and scores each with the sum (:meth:`advanced_scores`)."""
-        r = self._searcher.reader()
-        schema = r.schema
-        terms: set[tuple[str, bytes]] = set()
-        for leaf in query.leaves():  # every term, expanded, present here or not
-            for f, t in leaf.expanded_terms(r, phrases=True):
-                if f in schema:
-                    try:
-                        terms.add((f, t if isinstance(t, bytes) else schema[f].to_bytes(t)))
-                    except ValueError:  # not a value of that field (a word in a date field)
-                        continue
-        dfs = {(f, t): int(r.doc_frequency(f, t)) for f, t in terms}
-        lengths = {f: int(r.field_length(f)) for f in sorted({f for f, _ in terms})}
-        return int(r.doc_count_all()), lengths, dfs
-
-    def advanced_scores(
-        self, query: Any, weighting: Any, stats: AdvancedStats | None = None
-    ) -> tuple[FloatArray, set[str]]:
-        """Whoosh's scores of a parsed advanced query for every document, and the title/body
-        terms it names (for highlighting). ``stats``: collection statistics to score with
-        instead of this index's (a shard scores with every shard's)."""
-        scores = np.zeros(self.doccount_all, dtype=np.float32)
-        with _fresh(self._searcher, weighting, stats) as s:
-            for hit in s.search(query, limit=None):
-                scores[hit.docnum] = hit.score
-        terms = {
-            t.decode() if isinstance(t, bytes) else t
-            for f, t in query.iter_all_terms()
-            if f in TEXT_FIELDS
-        }
-        return scores, terms
-
     # -- per-segment data for other modules
     def segment_table(self, what: Any, build: Callable[[Segment], Any]) -> list[Any]:
-        """``build(segment)`` for each segment, built once per segment and cached with it."""
-        return [seg.memo(what, lambda s=seg: build(s)) for seg in self.segments]  # type: ignore[misc]
+        """``build(segment)`` for each segment, built once per segment and cached with it,
+        unless the segment was stored with that table (read instead)."""
+        return [
+            seg.memo(what, lambda s=seg: s.stored(what) or build(s))  # type: ignore[misc]
+            for seg in self.segments
+        ]
 
     def column_readers(self, field: str) -> list[tuple[int, Any]]:
         """Each segment's Whoosh column reader of ``field`` (untranslated bytes), with the
@@ -567,17 +568,3 @@ class IndexView:
         return [
             (seg.offset, seg.reader.column_reader(field, translate=False)) for seg in self.segments
         ]
-
-
-@contextlib.contextmanager
-def _fresh(searcher: Any, weighting: Any, stats: AdvancedStats | None = None) -> Iterator[Any]:
-    """A Whoosh searcher over the same reader with another weighting (and, given ``stats``,
-    another collection's statistics)."""
-    from whoosh.searching import Searcher as WhooshSearcher
-
-    kind = WhooshSearcher if stats is None else global_searcher(stats)
-    s = kind(searcher.reader(), weighting=weighting, closereader=False)
-    try:
-        yield s
-    finally:
-        s.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -159,6 +160,39 @@ def _cmd_info(args: argparse.Namespace) -> int:
         f"schema {info.manifest.get('schema_version')}, "
         f"analysis {info.manifest.get('analysis_version')}"
     )
+    return 0
+
+
+def _cmd_optimize(args: argparse.Namespace) -> int:
+    from .cluster.manifest import is_sharded
+    from .index import NewsIndex
+
+    if is_sharded(args.index_dir):
+        print(
+            "newsearch: error: optimize a sharded index shard by shard (each shard's directory)",
+            file=sys.stderr,
+        )
+        return 2
+    ix = NewsIndex.open(args.index_dir, lock_timeout=args.lock_timeout)
+    before = ix.info()
+    t0 = time.perf_counter()
+    ix.optimize()
+    after = ix.info()
+    out = {
+        "index": str(args.index_dir),
+        "segments_before": before.segments,
+        "segments_after": after.segments,
+        "mb_before": round(before.size_bytes / 1e6, 1),
+        "mb_after": round(after.size_bytes / 1e6, 1),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    if args.json:
+        _print_json(out)
+    else:
+        print(
+            f"{args.index_dir}: {out['segments_before']} segment(s) -> {out['segments_after']}, "
+            f"{out['mb_before']} MB -> {out['mb_after']} MB in {out['seconds']} s"
+        )
     return 0
 
 
@@ -447,6 +481,7 @@ COMMANDS = {
     "duplicates": _cmd_duplicates,
     "index": _cmd_index,
     "info": _cmd_info,
+    "optimize": _cmd_optimize,
     "related": _cmd_related,
     "search": _cmd_search,
     "serve": _cmd_serve,

@@ -29,6 +29,8 @@ EXAMPLES: dict[str, str] = {
     "info": """\
   newsearch info news-index
   newsearch info news-index --json""",
+    "optimize": """\
+  newsearch optimize news-index             # one segment, off-peak (writers wait for it)""",
     "analyzers": """\
   newsearch analyzers
   newsearch analyzers --json""",
@@ -162,6 +164,18 @@ def build_parser() -> argparse.ArgumentParser:
     f = _sub(sub, "info", "what an index holds and how it was built")
     f.add_argument("index_dir")
     _json(f, "the description")
+
+    o = _sub(
+        sub,
+        "optimize",
+        "merge an index's segments into one",
+        "Merge an index's segments into one: searches read one set of postings, and a new "
+        "process opens one segment. It rewrites the whole index (minutes at 70k articles); "
+        "searches go on meanwhile, writers wait for it.",
+    )
+    o.add_argument("index_dir")
+    o.add_argument("--lock-timeout", type=float, default=10.0, help="seconds to wait for a lock")
+    _json(o, "the outcome")
 
     n = _sub(sub, "analyzers", "list the registered analyzers")
     _json(n, "the names and descriptions")

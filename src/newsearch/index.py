@@ -32,6 +32,7 @@ import orjson
 
 from .analysis import AnalyzerSpec, build_analyzer
 from .article import MAX_FIELD_CHARS, Article
+from .backend import segment_ids
 from .cache import DEFAULT_CACHE_MB, IndexCache
 from .cleaning import Cleaner, get_cleaner
 from .errors import (
@@ -63,7 +64,7 @@ from .manifest import (
     rebuild_hint,
     write_json_atomic,
 )
-from .merging import SmallSegmentMerge
+from .merging import IngestMerge, SmallSegmentMerge
 from .schema import (
     DEFAULT_EXACT_FIELDS,
     article_to_document,
@@ -80,6 +81,7 @@ __all__ = [
     "DEFAULT_BATCH_SIZE",
     "MANIFEST",
     "IndexInfo",
+    "IngestMerge",
     "NewsIndex",
     "SmallSegmentMerge",
     "auto_workers",
@@ -304,9 +306,9 @@ class NewsIndex:
     def _open_writer(self, workers: int = 1) -> Any:
         if self._writer is None:
             from whoosh.index import LockError
-            from whoosh.writing import SegmentWriter
 
-            from .mpwriter import SafeMpWriter
+            from .mpwriter import HookedSegmentWriter, SafeMpWriter
+            from .search_tables import store_search_tables
 
             kwargs: dict[str, Any] = {"timeout": self.lock_timeout, "delay": 0.05}
             # An index in RAM cannot be shared with worker processes (they would write their
@@ -318,12 +320,14 @@ class NewsIndex:
                         self._ix, procs=workers, multisegment=True, **kwargs
                     )
                 else:
-                    self._writer = SegmentWriter(self._ix, **kwargs)
+                    self._writer = HookedSegmentWriter(self._ix, **kwargs)
             except LockError:
                 raise IndexLockedError(
                     f"another writer holds the lock of {self.path or 'this index'}; "
                     f"gave up after {self.lock_timeout:g} s"
                 ) from None
+            # Each commit stores search's tables with the segments it publishes (segtables).
+            self._writer.before_commit = store_search_tables
         return self._writer
 
     def _prepare(self, article: Article | Mapping[str, Any]) -> Article:
@@ -445,13 +449,16 @@ class NewsIndex:
         process for smaller ones; an in-memory index always takes one process. ``progress``:
         progress bars on standard error (default: when it is a terminal) of the records read
         and of the articles indexed, with the phase (indexing, committing, merging).
-        ``merge_policy``: how the last commit merges segments (default Whoosh's; see
-        :class:`SmallSegmentMerge` for small, frequent ingests).
+        ``merge_policy``: how the last commit merges segments (default :class:`IngestMerge`:
+        the ingest leaves one new segment; :class:`SmallSegmentMerge` for small, frequent
+        ingests).
         """
         if batch_size < 1 or (workers is not None and workers < 1):
             raise ConfigError("batch_size and workers must be at least 1")
         check_files(sources)
         self.commit()
+        if merge_policy is None:
+            merge_policy = IngestMerge(segment_ids(self._ix))
         report = IngestReport()
         t0 = time.perf_counter()
         seen: dict[str, tuple[str, int]] = {}
@@ -477,6 +484,8 @@ class NewsIndex:
                 bar.phase(f"batch {number}: indexing")
                 procs = workers or (auto_workers() if len(batch) >= PARALLEL_MIN_BATCH else 1)
                 w = self._open_writer(procs)
+                if not final:  # the last commit stores the tables of the segments it leaves
+                    w.before_commit = None
                 parallel = isinstance(w, SafeMpWriter)
                 if parallel:  # the workers do the indexing and count it
                     w.on_wait = lambda: bar.set_indexed(indexed + w.indexed)

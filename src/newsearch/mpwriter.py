@@ -19,6 +19,11 @@ The index then refuses every writer until someone finds and kills the orphans by
 - :meth:`~SafeMpWriter.cancel` stops the workers (Whoosh's flag never reaches them);
 - the workers count the documents they indexed (:attr:`~SafeMpWriter.indexed`), for a
   progress bar, and the parent calls :attr:`~SafeMpWriter.on_wait` while it waits for them.
+
+Both writers the index uses (:class:`SafeMpWriter` and :class:`HookedSegmentWriter`, one
+process) call :attr:`~CommitHook.before_commit` with the segments a commit is about to make
+visible, before Whoosh writes its table of contents: the index stores its search tables with
+them there (:mod:`newsearch.segtables`).
 """
 
 from __future__ import annotations
@@ -38,10 +43,11 @@ from typing import Any
 
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
+from whoosh.writing import SegmentWriter
 
 from .errors import WorkerFailedError
 
-__all__ = ["SafeMpWriter"]
+__all__ = ["CommitHook", "HookedSegmentWriter", "SafeMpWriter"]
 
 #: How often a worker's watchdog checks that its parent is alive, and how often the parent
 #: checks on its workers (and calls ``on_wait``) while it waits for them.
@@ -116,7 +122,24 @@ class _SafeSubWriterTask(SubWriterTask):
         self.counts[self.slot] += doc_count
 
 
-class SafeMpWriter(MpWriter):
+class CommitHook:
+    """A Whoosh writer mixin: ``before_commit(storage, schema, segments)`` runs with the final
+    segment list of a commit before the table of contents that publishes it is written (a crash
+    before then leaves nothing visible)."""
+
+    before_commit: Callable[[Any, Any, list[Any]], None] | None = None
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        if self.before_commit is not None:
+            self.before_commit(self.storage, self.schema, segments)  # type: ignore[attr-defined]
+        super()._commit_toc(segments)  # type: ignore[misc]
+
+
+class HookedSegmentWriter(CommitHook, SegmentWriter):
+    """Whoosh's one-process writer with :class:`CommitHook`."""
+
+
+class SafeMpWriter(CommitHook, MpWriter):
     """``whoosh.multiproc.MpWriter`` whose workers die with the parent and hold no lock
     (see the module docstring). Same arguments as ``MpWriter``."""
 
@@ -194,7 +217,8 @@ class SafeMpWriter(MpWriter):
             self._enqueue()
         for _ in self.tasks:
             self._put(None)
-        finalsegments = self._merge_segments(mergetype, optimize, merge)
+        if not self.multisegment:
+            finalsegments = self._merge_segments(mergetype, optimize, merge)
         # Each worker's result (its segment) is read as it comes, before joining the worker
         # (a process does not exit before what it put on a queue is read).
         results: list[Any] = []
@@ -213,7 +237,10 @@ class SafeMpWriter(MpWriter):
         for t in self.tasks:
             t.join()
         if self.multisegment:
-            finalsegments += [s for _, _, s in results]
+            # The merge policy sees this batch's segments too (Whoosh merges before they
+            # exist, so the segments of an ingest's last batch were never merged).
+            self.segments: list[Any] = self.segments + [s for _, _, s in results]
+            finalsegments = self._merge_segments(mergetype, optimize, merge)
             if self._added:
                 finalsegments.append(self._finalize_segment())
             else:

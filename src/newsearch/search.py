@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import numpy as np
 
 from . import collect, present
+from .advanced_stats import advanced_scores
 from .backend import IndexView
 from .expand import DATE_BOOST, Expansion
 from .feedback import feedback_words
@@ -349,7 +350,7 @@ class Searcher:
             res = self.run(request.replace(mode="simple"), options)
             res.query = dataclasses.replace(res.query, problems=(problem, *res.query.problems))
             return res
-        scores, terms = self.view.advanced_scores(q, scorer_for(options).whoosh())
+        scores, terms = advanced_scores(self.view, q, scorer_for(options).whoosh())
         flt = request.filters
         matched = scores > 0
         mask = collect.filter_mask(self.view, flt)

@@ -15,8 +15,8 @@ The skeleton folds only what transliteration varies, and only words of at least
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .backend import IndexView, Segment
@@ -31,6 +31,7 @@ __all__ = [
     "corrections",
     "is_variant",
     "rank_corrections",
+    "segment_tables",
     "spelling_candidates",
     "variant_key",
 ]
@@ -225,6 +226,19 @@ def spelling_candidates(word: str, vowels: bool = True) -> list[str]:
             out["ا" + word[1:]] = None
     out.pop(word, None)
     return list(out)
+
+
+def segment_tables(field_names: Iterable[str]) -> dict[Any, Callable[[Segment], Any]]:
+    """The tables search builds per segment of an index with these fields, by their
+    ``segment_table`` key: the index builds them when it writes a segment and stores them with
+    it (:mod:`newsearch.segtables`), so that search reads them instead."""
+    keys: dict[str, str] = {}  # skeletons, shared by the segments of one commit
+    fields = ("title", "body")
+    spell = "title_exact" if "title_exact" in field_names else "title"
+    return {
+        ("variants", fields): lambda seg: _SegmentKeys(seg, fields, keys),
+        ("spelling", spell): lambda seg: _SegmentSpelling(seg, spell),
+    }
 
 
 def _deletes(word: str) -> set[str]:

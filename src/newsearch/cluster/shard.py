@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import collect, present
-from ..advanced_stats import AdvancedStats
+from ..advanced_stats import AdvancedStats, advanced_scores, advanced_statistics
 from ..copies import DuplicateView
 from ..duplicates import Signature, exact, signature_of
 from ..index import NewsIndex
@@ -280,7 +280,7 @@ class ShardSearcher(Packed):
             q = self._parse(request)
         except Exception as exc:  # Whoosh's parser can fail on odd input
             return f"not understood ({exc}); simple search"
-        return self.searcher.view.advanced_statistics(q)
+        return advanced_statistics(self.searcher.view, q)
 
     def advanced_query(
         self,
@@ -294,7 +294,7 @@ class ShardSearcher(Packed):
         statistics; the page's ``terms`` are the query's, for highlighting."""
         view = self.searcher.view
         q = self._parse(request)
-        scores, terms = view.advanced_scores(q, scorer_for(options).whoosh(), stats)
+        scores, terms = advanced_scores(view, q, scorer_for(options).whoosh(), stats)
         matched = scores > 0
         mask = collect.filter_mask(view, request.filters)
         if mask is not None:
