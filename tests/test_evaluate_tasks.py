@@ -105,7 +105,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_registered_tasks() -> None:
     assert task_names() == [
         "ans-paraphrase", "ant-cross-outlet", "ant-known-item", "ant-related-easy",
-        "ant-related-hard", "ant-related-hard-same", "arcd",
+        "ant-related-hard", "ant-related-hard-same", "arcd", "snn-topics",
     ]  # fmt: skip
     with pytest.raises(UnknownComponentError, match="arcd"):
         load_task("nope")
@@ -414,3 +414,47 @@ def test_a_copy_listed_under_a_hit_counts_right_after_it(tmp_path: Path) -> None
     )  # fmt: skip
     res = Experiment({"g": Setup("fake-grouping")}, task, ["RR@10", "R@5"], workdir=tmp_path).run()
     assert res.results["g"].means == {"RR@10": 0.5, "R@5": 1.0}
+
+
+def test_snn_topics_reports_each_kind_of_query(tmp_path: Path) -> None:
+    """snn-topics: topics.jsonl (qid, query, kind) and graded qrels over the SaudiNewsNet
+    shards; a run's Markdown adds nDCG@10 per kind with Judged@10 (made-up articles here: the
+    corpus is never copied into the repository)."""
+    import gzip
+
+    import orjson
+
+    from newsearch.evaluate import Experiment, Setup
+
+    root = tmp_path / "saudinewsnet"
+    (root / "topics").mkdir(parents=True)
+    (root / "data").mkdir()
+    docs = [
+        {"id": "S-1", "title": "مايكروسوفت تطلق ويندوز 10", "body": "نظام ويندوز الجديد متاح"},
+        {"id": "S-2", "title": "انفجار في بلدة سوروتش", "body": "قتلى في انفجار سوروتش"},
+        {"id": "S-3", "title": "أسعار النفط", "body": "تراجع أسعار النفط في الأسواق"},
+        {"id": "S-4", "title": "تحديث أمني", "body": "تحديث جديد لنظام ويندوز"},  # unjudged
+    ]
+    with gzip.open(root / "data" / "snn-000.jsonl.gz", "wb") as f:
+        f.write(b"".join(orjson.dumps(d) + b"\n" for d in docs))
+    topics = [
+        {"qid": "S01", "query": "Windows 10", "kind": "digits-latin"},
+        {"qid": "S02", "query": "انفجار سروتش", "kind": "entity-variant"},
+        {"qid": "S03", "query": "أسعار النفط", "kind": "topical"},
+    ]
+    (root / "topics" / "topics.jsonl").write_bytes(
+        b"".join(orjson.dumps(t) + b"\n" for t in topics)
+    )
+    (root / "topics" / "qrels.trec").write_text(
+        "S01 0 S-1 2\nS02 0 S-2 2\nS03 0 S-3 1\nS03 0 S-1 0\n", encoding="utf-8"
+    )
+    t = load_task("snn-topics", tmp_path)
+    assert t.groups == {"S01": "digits-latin", "S02": "entity-variant", "S03": "topical"}
+    assert t.summary()["groups"] == t.groups and t.qrels["S03"] == {"S-3": 1, "S-1": 0}
+    result = Experiment({"defaults": Setup(analyzer="light")}, t, k=10).run()
+    by_kind = result.group_means("nDCG@10")["defaults"]
+    assert by_kind == {"digits-latin": 1.0, "entity-variant": 1.0, "topical": 1.0, "all": 1.0}
+    md = result.to_markdown()
+    assert "nDCG@10 by kind of query" in md
+    # S01 also finds the unjudged S-4: Judged@10 0.5, marked as a figure not to trust.
+    assert "| `defaults` | 1.000 (0.50!) | 1.000 (1.00) | 1.000 (1.00) | 1.000 (0.83!) |" in md
