@@ -21,7 +21,7 @@ from __future__ import annotations
 import calendar
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -227,13 +227,13 @@ _WEAK_VERB = re.compile(r"^[يت](\w\w)ي$")  # يلغي, ينهي, تلغي: fo
 _CLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ب", "ل")
 
 
-def _bare(word: str) -> tuple[str, str]:
-    """(prefix, word) with a leading article or conjunction taken off (at least three letters
+def _bare(word: str) -> str:
+    """``word`` with a leading article or conjunction taken off (at least three letters
     left, four after a one-letter prefix: لندن is not ل + ندن)."""
     for p in _CLITICS:
         if word.startswith(p) and len(word) - len(p) >= (3 if len(p) > 1 else 4):
-            return p, word[len(p) :]
-    return "", word
+            return word[len(p) :]
+    return word
 
 
 def form_candidates(word: str) -> list[str]:
@@ -247,7 +247,7 @@ def form_candidates(word: str) -> list[str]:
     >>> "استقاله" in form_candidates("يستقيل")
     True
     """
-    _, w = _bare(normalize(word).strip())
+    w = _bare(normalize(word).strip())
     if len(w) < 3 or not w.isalpha():
         return []
     out: dict[str, None] = {}
@@ -269,25 +269,6 @@ def form_candidates(word: str) -> list[str]:
     out.pop(w, None)
     return list(out)
 
-
-def confirmed(
-    candidates: Sequence[str],
-    analyze: Callable[[str], list[str]],
-    df: Mapping[str, int] | Callable[[str], int],
-    min_df: int,
-) -> list[tuple[str, str]]:
-    """``(candidate, its stem)`` of the candidates whose stem occurs in at least ``min_df``
-    documents (one analyzer call for all)."""
-    lookup = df if callable(df) else df.get
-    out = []
-    for cand in candidates:
-        stems = analyze(cand)
-        if len(stems) == 1 and len(stems[0]) >= 3 and (lookup(stems[0]) or 0) >= min_df:
-            out.append((cand, stems[0]))
-    return out
-
-
-# ------------------------------------------------------------- the terms a plan adds
 
 #: A Latin word's Arabic spelling counts when its stem is in at least this many documents.
 SCRIPT_MIN_DF = 2
