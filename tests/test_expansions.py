@@ -157,6 +157,30 @@ def test_a_rare_spelling_of_a_name_finds_the_common_one(index: NewsIndex) -> Non
     assert _ids(index, "سروتش", variants=False)[0] == ["سروتش"]
 
 
+def test_the_spelling_typed_comes_first_within_the_word() -> None:
+    # One article has the spelling typed once, deep in its body; five have the common
+    # spelling in the title and three times in the body. They match, and follow it.
+    docs = [_article(0, "تقرير عن المعتقلين", f"{FILLER} وذكر التقرير معتقل غوانتنامو. {FILLER}")]
+    common = "غوانتانامو"
+    for i in range(1, 6):
+        body = f"نقل سجناء {common} وإغلاق {common} قريبا، قال مسؤول عن {common}. {FILLER}"
+        docs.append(_article(i, f"سجن {common} {i}", body))
+    docs += [_article(10 + i, f"أخبار متفرقة {i}", f"{FILLER} رقم {i}") for i in range(20)]
+    ix = NewsIndex.in_memory()
+    ix.ingest(docs, progress=False)
+    titles, r = _ids(ix, "غوانتنامو")
+    assert titles[0] == "تقرير عن المعتقلين"
+    assert sum(common in t for t in titles) == 5
+    assert common in _kinds(r)["spelling"]
+    # Next to another word, the spelling typed does not outweigh it: the articles with the
+    # common spelling and the other word come first.
+    titles, _ = _ids(ix, "غوانتنامو سجناء")
+    assert all(common in t for t in titles[:5])
+    # A scorer that cannot rank within a word multiplies the typed spelling's score instead.
+    titles, _ = _ids(ix, "غوانتنامو", scorer="tfidf")
+    assert "تقرير عن المعتقلين" in titles
+
+
 def test_a_name_written_joined_finds_it_written_apart(index: NewsIndex) -> None:
     titles, r = _ids(index, "بوكوحرام")
     assert sum("بوكو حرام" in t for t in titles) == 5

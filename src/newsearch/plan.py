@@ -50,7 +50,8 @@ __all__ = [
 VARIANT_WEIGHT = 0.4
 #: Score factor of an article containing a quoted phrase (when the phrase is not required).
 PHRASE_BONUS = 1.25
-#: Score factor of an article with the spelling typed, when more common spellings joined it.
+#: Score factor of an article with the spelling typed, when more common spellings joined it,
+#: for scorers that cannot rank it first within the word (``QueryWord.first``).
 TYPED_SPELLING_BONUS = 1.25
 #: Weight of a fuzzy (close-spelling) alternative of a word.
 FUZZY_WEIGHT = 0.5
@@ -111,8 +112,9 @@ class QueryPlan:
     expansions: tuple[Expansion, ...] = ()
     #: a month the query named: articles published then score higher
     date_window: DateWindow | None = None
-    #: the typed terms of words joined by their more common spellings: articles with the
-    #: spelling typed score :data:`TYPED_SPELLING_BONUS` times higher (it still comes first)
+    #: the typed terms of words joined by their more common spellings (``QueryWord.first``):
+    #: a scorer that cannot rank them first within the word scores articles with the
+    #: spelling typed :data:`TYPED_SPELLING_BONUS` times higher instead
     typed_spellings: tuple[tuple[tuple[str, str], ...], ...] = ()
 
     @property
@@ -288,16 +290,18 @@ def query_words(
                 terms += script
                 notes.append(Expansion("script", text, added, 1.0))
         rarer: list[str] = []
+        first: tuple[tuple[str, str], ...] = ()
         if vocabulary is not None:
             rare, added = spelling_terms(text, terms, fields, analyzers, vocabulary, rarer)
             if rare:
-                # Inside the word (its idf is the name's), weaker: the spelling typed first.
+                # Inside the word (its idf is the name's), weaker; the spelling typed first.
+                first = tuple((t.field, t.token) for t in terms)
                 if typed is not None:
-                    typed.append(tuple((t.field, t.token) for t in terms))
+                    typed.append(first)
                 terms += [Term(t.field, t.token, t.weight * RARE_SPELLING_WEIGHT) for t in rare]
                 notes.append(Expansion("spelling", text, added, RARE_SPELLING_WEIGHT))
         stems.append([t.token for t in terms if t.field in TEXT_FIELDS][:1])
-        out.append(QueryWord(tuple(dict.fromkeys(terms)), 1.0, text))
+        out.append(QueryWord(tuple(dict.fromkeys(terms)), 1.0, text, first))
         if vocabulary is not None:
             # A separate, weaker word with its own idf (measured better on snn-topics than
             # the same terms inside the typed word: 0.890 against 0.885 nDCG@10).
