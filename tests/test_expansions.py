@@ -209,3 +209,51 @@ def test_feedback_adds_words_of_the_first_results(index: NewsIndex) -> None:
     added = _kinds(r)["feedback"]
     assert 0 < len(added) <= 5
     assert "feedback" not in _kinds(_ids(index, "ويندوز")[1])
+
+
+@pytest.fixture(scope="module")
+def spellings() -> NewsIndex:
+    """Names that outlets spell in two ways about equally often, and two frequent native
+    words a consonant apart (مثيرة/مسيرة)."""
+    docs = []
+    pairs = [("سيمنز", "سيمنس"), ("واتساب", "واتس اب"), ("الفيفا", "فيفا")]
+    for a, b in pairs:
+        for spelling in (a, b):
+            for i in range(3):
+                docs.append(
+                    _article(
+                        len(docs), f"خبر عن {spelling} {i}", f"قالت {spelling} اليوم. {FILLER}"
+                    )
+                )  # noqa: E501
+    for word in ("مثيرة", "مسيرة"):
+        for i in range(25):
+            docs.append(_article(len(docs), f"{word} {i}", f"{word} في المدينة. {FILLER}"))
+    docs += [_article(len(docs), f"أخبار متفرقة {i}", f"{FILLER} رقم {i}") for i in range(20)]
+    ix = NewsIndex.in_memory()
+    ix.ingest(docs, progress=False)
+    return ix
+
+
+@pytest.mark.parametrize(
+    ("typed", "other"),
+    [("سيمنز", "سيمنس"), ("سيمنس", "سيمنز"), ("واتساب", "واتس اب"), ("واتس اب", "واتساب"),
+     ("الفيفا", "فيفا"), ("فيفا", "الفيفا")],
+)  # fmt: skip
+def test_a_name_finds_its_other_spelling_of_about_the_same_frequency(
+    spellings: NewsIndex, typed: str, other: str
+) -> None:
+    # A consonant (س/ز), written joined or apart, with the article (which the stemmer cuts
+    # apart: فيفا -> فيف, الفيفا -> فيفا): the three articles of each spelling, the spelling
+    # typed first.
+    titles, r = _ids(spellings, typed)
+    assert len(titles) == 6
+    assert all(t.startswith(f"خبر عن {typed} ") for t in titles[:3])
+    assert all(t.startswith(f"خبر عن {other} ") for t in titles[3:])
+    assert r.expansions
+    assert len(_ids(spellings, typed, variants=False)[0]) == 3
+
+
+def test_frequent_native_words_a_consonant_apart_stay_apart(spellings: NewsIndex) -> None:
+    titles, r = _ids(spellings, "مثيرة")
+    assert titles and all("مثيرة" in t for t in titles)
+    assert not r.expansions
