@@ -157,6 +157,30 @@ def test_a_rare_spelling_of_a_name_finds_the_common_one(index: NewsIndex) -> Non
     assert _ids(index, "سروتش", variants=False)[0] == ["سروتش"]
 
 
+def test_the_spelling_typed_comes_first_within_the_word() -> None:
+    # One article has the spelling typed once, deep in its body; five have the common
+    # spelling in the title and three times in the body. They match, and follow it.
+    docs = [_article(0, "تقرير عن المعتقلين", f"{FILLER} وذكر التقرير معتقل غوانتنامو. {FILLER}")]
+    common = "غوانتانامو"
+    for i in range(1, 6):
+        body = f"نقل سجناء {common} وإغلاق {common} قريبا، قال مسؤول عن {common}. {FILLER}"
+        docs.append(_article(i, f"سجن {common} {i}", body))
+    docs += [_article(10 + i, f"أخبار متفرقة {i}", f"{FILLER} رقم {i}") for i in range(20)]
+    ix = NewsIndex.in_memory()
+    ix.ingest(docs, progress=False)
+    titles, r = _ids(ix, "غوانتنامو")
+    assert titles[0] == "تقرير عن المعتقلين"
+    assert sum(common in t for t in titles) == 5
+    assert common in _kinds(r)["spelling"]
+    # Next to another word, the spelling typed does not outweigh it: the articles with the
+    # common spelling and the other word come first.
+    titles, _ = _ids(ix, "غوانتنامو سجناء")
+    assert all(common in t for t in titles[:5])
+    # A scorer that cannot rank within a word multiplies the typed spelling's score instead.
+    titles, _ = _ids(ix, "غوانتنامو", scorer="tfidf")
+    assert "تقرير عن المعتقلين" in titles
+
+
 def test_a_name_written_joined_finds_it_written_apart(index: NewsIndex) -> None:
     titles, r = _ids(index, "بوكوحرام")
     assert sum("بوكو حرام" in t for t in titles) == 5
@@ -185,3 +209,51 @@ def test_feedback_adds_words_of_the_first_results(index: NewsIndex) -> None:
     added = _kinds(r)["feedback"]
     assert 0 < len(added) <= 5
     assert "feedback" not in _kinds(_ids(index, "ويندوز")[1])
+
+
+@pytest.fixture(scope="module")
+def spellings() -> NewsIndex:
+    """Names that outlets spell in two ways about equally often, and two frequent native
+    words a consonant apart (مثيرة/مسيرة)."""
+    docs = []
+    pairs = [("سيمنز", "سيمنس"), ("واتساب", "واتس اب"), ("الفيفا", "فيفا")]
+    for a, b in pairs:
+        for spelling in (a, b):
+            for i in range(3):
+                docs.append(
+                    _article(
+                        len(docs), f"خبر عن {spelling} {i}", f"قالت {spelling} اليوم. {FILLER}"
+                    )
+                )  # noqa: E501
+    for word in ("مثيرة", "مسيرة"):
+        for i in range(25):
+            docs.append(_article(len(docs), f"{word} {i}", f"{word} في المدينة. {FILLER}"))
+    docs += [_article(len(docs), f"أخبار متفرقة {i}", f"{FILLER} رقم {i}") for i in range(20)]
+    ix = NewsIndex.in_memory()
+    ix.ingest(docs, progress=False)
+    return ix
+
+
+@pytest.mark.parametrize(
+    ("typed", "other"),
+    [("سيمنز", "سيمنس"), ("سيمنس", "سيمنز"), ("واتساب", "واتس اب"), ("واتس اب", "واتساب"),
+     ("الفيفا", "فيفا"), ("فيفا", "الفيفا")],
+)  # fmt: skip
+def test_a_name_finds_its_other_spelling_of_about_the_same_frequency(
+    spellings: NewsIndex, typed: str, other: str
+) -> None:
+    # A consonant (س/ز), written joined or apart, with the article (which the stemmer cuts
+    # apart: فيفا -> فيف, الفيفا -> فيفا): the three articles of each spelling, the spelling
+    # typed first.
+    titles, r = _ids(spellings, typed)
+    assert len(titles) == 6
+    assert all(t.startswith(f"خبر عن {typed} ") for t in titles[:3])
+    assert all(t.startswith(f"خبر عن {other} ") for t in titles[3:])
+    assert r.expansions
+    assert len(_ids(spellings, typed, variants=False)[0]) == 3
+
+
+def test_frequent_native_words_a_consonant_apart_stay_apart(spellings: NewsIndex) -> None:
+    titles, r = _ids(spellings, "مثيرة")
+    assert titles and all("مثيرة" in t for t in titles)
+    assert not r.expansions

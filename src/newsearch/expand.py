@@ -356,6 +356,8 @@ MINORITY_RATIO = 2.0
 MAX_NAME_SHARE = 0.02
 #: A typed word in more than this share is not looked up for rarer spellings of it.
 MAX_TYPED_SHARE = 0.1
+#: ... nor, in more than this share, for spellings about as frequent as itself.
+MAX_PEER_SHARE = 0.01
 
 
 def spelling_terms(
@@ -364,15 +366,19 @@ def spelling_terms(
     fields: Sequence[tuple[str, float]],
     analyzers: Analyzers,
     vocabulary: Vocabulary,
-    rarer: list[str] | None = None,
+    other: list[Term] | None = None,
 ) -> tuple[list[Term], tuple[str, ...]]:
     """When the typed word is a rare spelling, the more common spellings of it one
     transliteration change away (:func:`~newsearch.variants.spelling_candidates`), and the
     word split in two when the index writes it so (بوكوحرام -> بوكو حرام, as a word pair).
-    These are the name the reader meant: they join the word itself. The rarer spellings of
-    a typed word in at most :data:`MAX_TYPED_SHARE` of the articles go to ``rarer``. A very
-    frequent word is left alone, so native words a letter apart (الخليج/الخلايج) are not
-    pulled in."""
+    These are the name the reader meant: they join the word itself.
+
+    The other spellings of a typed word in at most :data:`MAX_TYPED_SHARE` of the articles go
+    to ``other`` (the weaker variant word): spellings by a consonant change however frequent
+    (سيمنز/سيمنس), the word split in two however frequent (واتساب/واتس اب), and the word with
+    the article added or taken off when the stemmer cuts it differently then (فيفا/الفيفا).
+    A very frequent word is left alone, so native words a letter apart (الخليج/الخلايج) are
+    not pulled in."""
     from .normalize import normalize
     from .variants import spelling_candidates
 
@@ -387,37 +393,69 @@ def spelling_terms(
 
     most = max(MAX_NAME_SHARE * vocabulary.size(), 100)  # a small index: every name is 2 %
     most_typed = max(MAX_TYPED_SHARE * vocabulary.size(), 100)
+    looked = other is not None and typed <= most_typed
+    peers_most = max(MAX_PEER_SHARE * vocabulary.size(), 20)
 
     def common(df: int) -> bool:
         minority = df >= MINORITY_RATIO * typed or typed <= RARE_SPELLING_DF
         return minority and typed < df <= most and df >= 2
 
     found: list[str] = []
+    others: list[str] = []
     cands = spelling_candidates(word)
-    # Rarer spellings by a consonant only: a vowel dropped from a common word is most often
+    # Other spellings by a consonant only: a vowel dropped from a common word is most often
     # another native word (الشمالية/الشملية), and the vowels of names are the variant rule's.
-    consonant = set(spelling_candidates(word, vowels=False)) if rarer is not None else set()
+    consonant = set(spelling_candidates(word, vowels=False)) if looked else set()
     for cand, stems in zip(cands, _stems_of(analyzers, body, cands), strict=True):
         if len(stems) != 1 or stems[0] in own or len(stems[0]) < 3:
             continue
         df = vocabulary.frequency(body, stems[0])
         if common(df):
             found.append(cand)
-        elif cand in consonant and df >= 2 and df * MINORITY_RATIO <= typed <= most_typed:
-            assert rarer is not None  # consonant is empty otherwise
-            rarer.append(cand)
+        elif (
+            cand in consonant
+            and len(stems[0]) > 3
+            and 2 <= df <= typed
+            and (df * MINORITY_RATIO <= typed or typed <= peers_most)
+        ):
+            # Not more frequent than the word typed, and as frequent only when both are rare:
+            # two frequent words a consonant apart are most often native (مثيرة/مسيرة).
+            others.append(cand)
+    if looked:
+        # The same word with the article toggled, where the stemmer cuts the two apart.
+        twin = word[2:] if word.startswith("ال") and len(word) >= 5 else "ال" + word
+        stems = _stems(analyzers, body, twin)
+        # Only a cut of the same letters (فيفا/فيف), not another reading (ويندوز/يندز).
+        if (
+            len(stems) == 1
+            and stems[0] not in own
+            and any(stems[0] in o or o in stems[0] for o in own)
+            and vocabulary.frequency(body, stems[0]) >= 2
+        ):
+            others.append(twin)
     out = [t for t in terms_of(found, fields, analyzers) if t.token not in own]
     weights = {name: w for name, w in fields}
-    cuts = range(3, len(word) - 2)
+    # Halves of three letters or more join the word; as the weaker other spelling, a half
+    # may have two (واتس اب, دا سيلفا).
+    cuts = range(2 if looked else 3, len(word) - (1 if looked else 2))
     halves = _stems_of(analyzers, body, [h for i in cuts for h in (word[:i], word[i:])])
+    split: list[Term] = []
     for n, i in enumerate(cuts):
         left, right = halves[2 * n], halves[2 * n + 1]
         if len(left) == 1 and len(right) == 1:
             pair = f"{left[0]} {right[0]}"
-            if common(vocabulary.frequency(f"{body}_pairs", pair)):
-                out += [Term(f"{f}_pairs", pair, weights[f]) for f in TEXT_FIELDS if f in weights]
+            df = vocabulary.frequency(f"{body}_pairs", pair)
+            pairs = [Term(f"{f}_pairs", pair, weights[f]) for f in TEXT_FIELDS if f in weights]
+            if common(df) and 3 <= i <= len(word) - 3:
+                out += pairs
                 found.append(f"{word[:i]} {word[i:]}")
                 break
+            if looked and 2 <= df <= most and not split:
+                split = pairs
+                others.append(f"{word[:i]} {word[i:]}")
+    if other is not None:
+        other += [t for t in terms_of([o for o in others if " " not in o], fields, analyzers)
+                  if t.token not in own] + split  # fmt: skip
     return out, tuple(found)
 
 

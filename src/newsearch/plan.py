@@ -26,8 +26,8 @@ from .expand import (
     form_terms,
     script_terms,
     spelling_terms,
-    terms_of,
 )
+from .normalize import normalize
 from .query import ParsedQuery
 from .request import Filters, RankingOptions
 from .schema import TEXT_FIELDS
@@ -50,7 +50,8 @@ __all__ = [
 VARIANT_WEIGHT = 0.4
 #: Score factor of an article containing a quoted phrase (when the phrase is not required).
 PHRASE_BONUS = 1.25
-#: Score factor of an article with the spelling typed, when more common spellings joined it.
+#: Score factor of an article with the spelling typed, when more common spellings joined it,
+#: for scorers that cannot rank it first within the word (``QueryWord.first``).
 TYPED_SPELLING_BONUS = 1.25
 #: Weight of a fuzzy (close-spelling) alternative of a word.
 FUZZY_WEIGHT = 0.5
@@ -111,8 +112,9 @@ class QueryPlan:
     expansions: tuple[Expansion, ...] = ()
     #: a month the query named: articles published then score higher
     date_window: DateWindow | None = None
-    #: the typed terms of words joined by their more common spellings: articles with the
-    #: spelling typed score :data:`TYPED_SPELLING_BONUS` times higher (it still comes first)
+    #: the typed terms of words joined by their more common spellings (``QueryWord.first``):
+    #: a scorer that cannot rank them first within the word scores articles with the
+    #: spelling typed :data:`TYPED_SPELLING_BONUS` times higher instead
     typed_spellings: tuple[tuple[tuple[str, str], ...], ...] = ()
 
     @property
@@ -274,6 +276,7 @@ def query_words(
     out: list[QueryWord] = []
     alt: list[QueryWord] = []
     stems: list[list[str]] = []
+    typed_words: list[str] = []
     notes = record if record is not None else []
     for i, text in enumerate(texts):
         terms: list[Term] = []
@@ -287,26 +290,32 @@ def query_words(
             if script:
                 terms += script
                 notes.append(Expansion("script", text, added, 1.0))
-        rarer: list[str] = []
+        other: list[Term] = []
+        first: tuple[tuple[str, str], ...] = ()
         if vocabulary is not None:
-            rare, added = spelling_terms(text, terms, fields, analyzers, vocabulary, rarer)
+            rare, added = spelling_terms(text, terms, fields, analyzers, vocabulary, other)
             if rare:
-                # Inside the word (its idf is the name's), weaker: the spelling typed first.
+                # Inside the word (its idf is the name's), weaker; the spelling typed first.
+                first = tuple((t.field, t.token) for t in terms)
                 if typed is not None:
-                    typed.append(tuple((t.field, t.token) for t in terms))
+                    typed.append(first)
                 terms += [Term(t.field, t.token, t.weight * RARE_SPELLING_WEIGHT) for t in rare]
                 notes.append(Expansion("spelling", text, added, RARE_SPELLING_WEIGHT))
         stems.append([t.token for t in terms if t.field in TEXT_FIELDS][:1])
-        out.append(QueryWord(tuple(dict.fromkeys(terms)), 1.0, text))
+        typed_words.append(text)
+        out.append(QueryWord(tuple(dict.fromkeys(terms)), 1.0, text, first))
         if vocabulary is not None:
             # A separate, weaker word with its own idf (measured better on snn-topics than
             # the same terms inside the typed word: 0.890 against 0.885 nDCG@10).
-            extra = _variant_terms(terms, vocabulary) + terms_of(rarer, fields, analyzers)
+            extra = _variant_terms(terms, vocabulary) + other
             own = {(t.field, t.token) for t in terms}
             extra = [t for t in extra if (t.field, t.token) not in own]
             if extra:
                 alt.append(QueryWord(tuple(dict.fromkeys(extra)), VARIANT_WEIGHT, text))
-                shown = tuple(dict.fromkeys(t.token for t in extra if t.field in TEXT_FIELDS))
+                shown = tuple(
+                    dict.fromkeys(t.token for t in extra if t.field.removesuffix("_pairs")
+                                  in TEXT_FIELDS)
+                )  # fmt: skip
                 notes.append(Expansion("spelling", text, shown, VARIANT_WEIGHT))
         if expand is not None and expand.word_forms:
             forms, added = form_terms(text, terms, fields, analyzers, expand.vocabulary)
@@ -314,7 +323,7 @@ def query_words(
                 alt.append(QueryWord(tuple(forms), FORM_WEIGHT, text))
                 notes.append(Expansion("form", text, added, FORM_WEIGHT))
     if vocabulary is not None and len(out) > 1:
-        joined = _joined_variants(stems, fields, vocabulary)
+        joined = _joined_variants(stems, fields, vocabulary, typed_words, analyzers)
         alt += joined
         notes.extend(Expansion("joined", w.text, (w.text,), VARIANT_WEIGHT) for w in joined)
     return out + alt
@@ -334,16 +343,33 @@ def _variant_terms(terms: list[Term], vocabulary: Vocabulary) -> list[Term]:
 
 
 def _joined_variants(
-    stems: list[list[str]], fields: Sequence[tuple[str, float]], vocabulary: Vocabulary
+    stems: list[list[str]],
+    fields: Sequence[tuple[str, float]],
+    vocabulary: Vocabulary,
+    texts: Sequence[str] = (),
+    analyzers: Analyzers | None = None,
 ) -> list[QueryWord]:
     """Two adjacent query words that the index also spells as one word (بيونغ يانغ /
-    بيونغيانغ): the joined spelling, as a variant word."""
+    بيونغيانغ, واتس اب / واتساب): the joined spelling, as a variant word. The stems joined
+    are looked up among the spelling variants, the typed words joined as a word of their own
+    (the stemmer may cut a part differently alone: واتس -> اتس)."""
     weights = {name: w for name, w in fields if name in TEXT_FIELDS}
     out = []
-    for a, b in itertools.pairwise(stems):
+    for i, (a, b) in enumerate(itertools.pairwise(stems)):
         if not a or not b:
             continue
         joined = vocabulary.joined([a[0], b[0]])
+        if analyzers is not None and i + 1 < len(texts) and "body" in analyzers:
+            surface = normalize(texts[i]).strip() + normalize(texts[i + 1]).strip()
+            whole = [t.text for t in analyzers["body"](surface, mode="query") if t.text]
+            if (
+                surface.isalpha()
+                and len(whole) == 1
+                and len(whole[0]) > 4
+                and whole[0] not in joined
+                and vocabulary.frequency("body", whole[0]) >= 2
+            ):
+                joined = [*joined, whole[0]]
         if joined:
             terms = tuple(Term(f, j, w) for j in joined for f, w in weights.items())
             out.append(QueryWord(terms, VARIANT_WEIGHT, f"{a[0]}{b[0]}"))

@@ -53,6 +53,7 @@ from .snapshot import Snapshot, StatsSource, scorer_for
 if TYPE_CHECKING:
     from .article import Article
     from .index import NewsIndex
+    from .scoring import Scorer
 
 __all__ = [
     "SUGGEST_BELOW",
@@ -255,11 +256,11 @@ class Searcher:
         if words and fuzzy:
             everything = words + list(fuzzy)
             scores = scorer.score(view, everything, source.statistics(everything))
-            _lift(view, plan, scores, [])
+            _lift(view, plan, scores, [], scorer)
             return scores, (scores > 0) & mask, sort, True
         if words:
             scores = scorer.score(view, words, source.statistics(words))
-            _lift(view, plan, scores, bonus)
+            _lift(view, plan, scores, bonus, scorer)
             matched = (scores > 0) & mask
             if options.feedback and matched.any():
                 extra, note = feedback_words(
@@ -271,7 +272,7 @@ class Searcher:
                 if extra:
                     words = words + extra
                     scores = scorer.score(view, words, source.statistics(words))
-                    _lift(view, plan, scores, bonus)
+                    _lift(view, plan, scores, bonus, scorer)
                     matched = (scores > 0) & mask
                     if notes is not None and note is not None:
                         notes.append(note)
@@ -491,12 +492,15 @@ def find_duplicates(
         return s.duplicate_groups(min_similarity=min_similarity)
 
 
-def _lift(view: IndexView, plan: QueryPlan, scores: Any, bonus: Sequence[Any]) -> None:
+def _lift(
+    view: IndexView, plan: QueryPlan, scores: Any, bonus: Sequence[Any], scorer: Scorer
+) -> None:
     """The score factors on top of the words' scores, in place: articles with a phrase of
-    the query, with a spelling typed that more common spellings joined, of a month named."""
+    the query, with a spelling typed that more common spellings joined (unless the scorer
+    ranks them first itself), of a month named."""
     for good in bonus:
         scores[good] *= PHRASE_BONUS
-    for typed in plan.typed_spellings:
+    for typed in plan.typed_spellings if not scorer.ranks_first else ():
         scores[collect.with_any(view, typed)] *= TYPED_SPELLING_BONUS
     if plan.date_window is not None:
         scores[collect.published_within(view, *plan.date_window.bounds())] *= DATE_BOOST

@@ -29,6 +29,10 @@ class QueryWord:
     terms: tuple[Term, ...]
     weight: float = 1.0
     text: str = ""
+    #: The (field, token) pairs of the spelling typed, when more common spellings joined the
+    #: word: documents with one of them rank first within the word (a scorer with
+    #: ``ranks_first``, such as BM25F, puts them in the upper half of the word's score range).
+    first: tuple[tuple[str, str], ...] = ()
 
 
 #: Positional matching of some tokens in a field: (field, tokens, slop). One token: a term.
