@@ -224,7 +224,7 @@ def spellings() -> NewsIndex:
                     _article(
                         len(docs), f"خبر عن {spelling} {i}", f"قالت {spelling} اليوم. {FILLER}"
                     )
-                )  # noqa: E501
+                )
     for word in ("مثيرة", "مسيرة"):
         for i in range(25):
             docs.append(_article(len(docs), f"{word} {i}", f"{word} في المدينة. {FILLER}"))
