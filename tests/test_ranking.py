@@ -204,3 +204,27 @@ def test_recency_scorer_blends_freshness(ix: NewsIndex) -> None:
         assert ts[top_fresh] == ts[newest_match]  # a strong freshness weight: newest first
         assert np.argmax(score(Recency(weight=0.0), view, words)) == np.argmax(rel)
     assert build_scorer("recency", half_life_days=3, k1=1.0).params()["k1"] == 1.0  # type: ignore[attr-defined]
+
+
+def test_scores_do_not_depend_on_the_merge_history(tmp_path: Path) -> None:
+    # The same articles, written in three ingests (three segments, each with Whoosh's exact
+    # length totals) and then merged into one (whose totals Whoosh sums from the stored,
+    # rounded lengths): the collection statistics, and so the scores, are the same.
+    import json
+
+    records = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()]
+    ix = NewsIndex.create(tmp_path / "ix")
+    for part in (records[:100], records[100:200], records[200:]):
+        ix.ingest(part, progress=False, workers=1)
+
+    def answers() -> tuple[int, list[tuple[str, float]]]:
+        with ix.searcher() as s:
+            r = s.search("الحكومة تعلن عن خطة اقتصادية جديدة", limit=20, highlight=False)
+            return len(s.view.segments), [(h.id, h.score) for h in r]
+
+    segments, before = answers()
+    ix.optimize()
+    merged, after = answers()
+    assert segments > 1 and merged == 1
+    assert [i for i, _ in after] == [i for i, _ in before]
+    assert [s for _, s in after] == pytest.approx([s for _, s in before], rel=1e-6)

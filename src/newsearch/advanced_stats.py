@@ -103,7 +103,7 @@ def advanced_statistics(view: IndexView, query: Any) -> AdvancedStats:
                 except ValueError:  # not a value of that field (a word in a date field)
                     continue
     dfs = {(f, t): int(r.doc_frequency(f, t)) for f, t in terms}
-    lengths = {f: int(r.field_length(f)) for f in sorted({f for f, _ in terms})}
+    lengths = {f: view.field_length(f) for f in sorted({f for f, _ in terms})}
     return int(r.doc_count_all()), lengths, dfs
 
 
@@ -114,6 +114,8 @@ def advanced_scores(
     terms it names (for highlighting). ``stats``: collection statistics to score with
     instead of this index's (a shard scores with every shard's)."""
     scores = np.zeros(view.doccount_all, dtype=np.float32)
+    if stats is None:  # this index's own, with field lengths that do not depend on merges
+        stats = advanced_statistics(view, query)
     with _fresh(view.whoosh_searcher, weighting, stats) as s:
         for hit in s.search(query, limit=None):
             scores[hit.docnum] = hit.score

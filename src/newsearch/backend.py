@@ -452,8 +452,18 @@ class IndexView:
         return np.concatenate(parts) if len(parts) != 1 else parts[0]
 
     def field_length(self, field: str) -> int:
-        """Total length of ``field`` over every document (deleted ones included, as Whoosh)."""
-        return int(self.reader.field_length(field))
+        """Total length of ``field`` over every document (deleted ones included, as Whoosh):
+        the sum of the documents' stored lengths. Whoosh's own total is exact for a segment
+        as written but, after a merge, the sum of the stored (one-byte, rounded) lengths, so
+        it depended on the merge history: two builds of the same articles (one index, or its
+        shards) scored a little differently. The sum of the stored lengths does not."""
+
+        def build() -> int:
+            if field not in self.schema or not self.schema[field].scorable:
+                return int(self.reader.field_length(field))
+            return round(float(np.sum(self.lengths(field), dtype=np.float64)))
+
+        return self._memo(("field-length", field), build)  # type: ignore[no-any-return]
 
     def norm(self, field: str, b: float, average: float) -> FloatArray:
         """``1 / ((1 - b) + b * length / average)`` per document (BM25's length
