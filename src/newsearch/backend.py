@@ -29,7 +29,16 @@ from .cache import IndexCache
 from .schema import stored_published
 from .segtables import load_tables, table_key
 
-__all__ = ["EMPTY_IDS", "EMPTY_TF", "FloatArray", "IndexView", "IntArray", "Segment", "segment_ids"]
+__all__ = [
+    "EMPTY_IDS",
+    "EMPTY_TF",
+    "FloatArray",
+    "IndexView",
+    "IntArray",
+    "Segment",
+    "segment_ids",
+    "sorted_unique",
+]
 
 
 FloatArray = npt.NDArray[np.float32]
@@ -45,6 +54,97 @@ _MISSING_LONG = 2**64 - 1
 _EPOCH_SECONDS = 62_135_596_800.0
 #: Terms whose postings joined over the segments a snapshot keeps (then it starts over).
 _JOINED_MAX = 20_000
+
+
+class _ViewStream:
+    """A read-only file over a memoryview that copies only what is read.
+
+    Whoosh opens each file of a compound segment as a ``BufferFile`` over a slice of the
+    memory-mapped segment, and gives it a ``BytesIO`` of that slice for its sequential reads:
+    ``BytesIO`` copies the whole slice, so opening a searcher read every segment's postings and
+    terms into memory (about 1 s at 71k articles, and the index's size in RAM). Whoosh reads
+    through this stream only a few headers and each block's header; the rest goes through
+    ``BufferFile.get`` (slices of the map)."""
+
+    __slots__ = ("_buf", "_end", "_pos")
+
+    def __init__(self, buf: memoryview) -> None:
+        self._buf = buf
+        self._end = len(buf)
+        self._pos = 0
+
+    def read(self, n: int | None = -1) -> bytes:
+        pos = self._pos
+        end = self._end if n is None or n < 0 else min(pos + n, self._end)
+        if end <= pos:
+            return b""
+        self._pos = end
+        return bytes(self._buf[pos:end])
+
+    def peek(self, n: int = 1) -> bytes:  # lets pickle prefetch instead of reading byte-wise
+        return bytes(self._buf[self._pos : min(self._pos + max(n, 1), self._end)])
+
+    def readinto(self, out: Any) -> int:
+        data = self.read(len(out))
+        out[: len(data)] = data
+        return len(data)
+
+    def readline(self, limit: int | None = -1) -> bytes:
+        stop = self._end if limit is None or limit < 0 else min(self._pos + limit, self._end)
+        pos = self._pos
+        while pos < stop:
+            chunk = bytes(self._buf[pos : min(pos + 256, stop)])
+            nl = chunk.find(b"\n")
+            if nl >= 0:
+                return self.read(pos + nl + 1 - self._pos)
+            pos += len(chunk)
+        return self.read(stop - self._pos)
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        base = (0, self._pos, self._end)[whence]
+        self._pos = max(0, base + pos)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        pass
+
+
+def _no_copy() -> None:
+    """Give Whoosh's memory-mapped files a :class:`_ViewStream` instead of a copy."""
+    from whoosh.filedb.structfile import BufferFile
+
+    if getattr(BufferFile, "_newsearch_no_copy", False):
+        return
+    init = BufferFile.__init__
+
+    def __init__(self: Any, buf: Any, name: Any = None, onclose: Any = None) -> None:
+        if not isinstance(buf, memoryview):
+            init(self, buf, name=name, onclose=onclose)
+            return
+        init(self, b"", name=name, onclose=onclose)
+        self._buf = buf
+        self.file = _ViewStream(buf)
+
+    BufferFile.__init__ = __init__
+    BufferFile._newsearch_no_copy = True
+
+
+_no_copy()
+
+
+def sorted_unique(ids: IntArray) -> IntArray:
+    """``np.unique(ids)`` for a 1-D array, without it: ``np.unique`` imports ``numpy.ma``
+    (~40 ms of a fresh process's first search)."""
+    if ids.size < 2:
+        return ids
+    ids = np.sort(ids)
+    keep = np.empty(ids.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(ids[1:], ids[:-1], out=keep[1:])
+    return ids[keep]
 
 
 def _length_table() -> FloatArray:
@@ -301,9 +401,14 @@ class IndexView:
     matching. Cheap to make; what it reads is cached per segment in ``cache``. It owns the
     Whoosh searcher it is given and closes it in :meth:`close`."""
 
-    def __init__(self, whoosh_searcher: Any, cache: IndexCache) -> None:
-        self._searcher = whoosh_searcher
-        self.reader = whoosh_searcher.reader()
+    def __init__(self, whoosh_searcher: Any, cache: IndexCache, *, index: Any = None) -> None:
+        # Given a reader and its index instead (:meth:`open`), the Whoosh searcher is made on
+        # first use: only phrases, the advanced syntax and id lookups need it, and importing
+        # whoosh.searching (its query and English morphology modules) costs a fresh process
+        # ~40 ms.
+        self._searcher: Any = whoosh_searcher if index is None else None
+        self._index = index
+        self.reader = whoosh_searcher.reader() if index is None else whoosh_searcher
         self.schema = self.reader.schema
         self.cache = cache
         leaves = (
@@ -321,8 +426,17 @@ class IndexView:
         self._joined: dict[tuple[str, str], tuple[IntArray, FloatArray]] = {}
         self._word_docs: dict[tuple[tuple[str, str], ...], IntArray] = {}
 
+    @classmethod
+    def open(cls, whoosh_index: Any, cache: IndexCache) -> IndexView:
+        """A view of the last commit of ``whoosh_index`` (a reader; a Whoosh searcher only
+        when needed)."""
+        return cls(whoosh_index.reader(), cache, index=whoosh_index)
+
     def close(self) -> None:
-        self._searcher.close()
+        if self._searcher is not None:
+            self._searcher.close()  # closes the reader too
+        else:
+            self.reader.close()
 
     def __enter__(self) -> IndexView:
         return self
@@ -331,7 +445,9 @@ class IndexView:
         self.close()
 
     def up_to_date(self) -> bool:
-        return bool(self._searcher.up_to_date())
+        if self._index is None:
+            return bool(self._searcher.up_to_date())
+        return bool(self._index.latest_generation() == self.reader.generation())
 
     def generation(self) -> int:
         gen = self.reader.generation()
@@ -387,14 +503,14 @@ class IndexView:
 
     def docnum(self, article_id: str) -> int | None:
         """The number of the live document with this id, or ``None``."""
-        d = self._searcher.document_number(id=article_id)
+        d = self.whoosh_searcher.document_number(id=article_id)
         if d is None or not self.live[d]:
             return None
         return int(d)
 
     def stored(self, docnum: int) -> dict[str, Any]:
         """The stored fields of a document, ``published`` as an aware UTC datetime."""
-        fields = dict(self._searcher.stored_fields(docnum) or {})
+        fields = dict(self.reader.stored_fields(docnum) or {})
         if "published" in fields:
             fields["published"] = stored_published(fields["published"])
         return fields
@@ -501,7 +617,7 @@ class IndexView:
             if not parts:
                 hit = EMPTY_IDS
             else:
-                hit = parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
+                hit = parts[0] if len(parts) == 1 else sorted_unique(np.concatenate(parts))
                 if self.deleted.size:
                     hit = hit[self.live[hit]]
             if len(self._word_docs) >= _JOINED_MAX:
@@ -539,11 +655,15 @@ class IndexView:
         ]
         if not qs:
             return EMPTY_IDS
-        return np.array(list(self._searcher.docs_for_query(wq.Or(qs))), dtype=np.int64)
+        return np.array(list(self.whoosh_searcher.docs_for_query(wq.Or(qs))), dtype=np.int64)
 
     @property
     def whoosh_searcher(self) -> Any:
         """The Whoosh searcher of this snapshot (for Whoosh's own scoring, advanced_stats)."""
+        if self._searcher is None:
+            from whoosh.searching import Searcher as WhooshSearcher
+
+            self._searcher = WhooshSearcher(self.reader, fromindex=self._index)
         return self._searcher
 
     def parse_advanced(self, text: str, fields: Sequence[str]) -> Any:
