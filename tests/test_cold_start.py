@@ -24,6 +24,7 @@ SRC = Path(__file__).parents[1] / "src"
 def test_the_view_stream_reads_like_bytesio() -> None:
     rng = random.Random(7)
     objects = [("ids", list(range(k)), {"w": k / 3}) for k in range(40)]
+    objects.insert(20, ("longer than a peek", list(range(5_000)), "x" * 9_000))
     data = b"".join(pickle.dumps(o, protocol=-1) for o in objects) + b"line\nlast"
     view, ref = _ViewStream(memoryview(data)), io.BytesIO(data)
     assert [pickle.load(view) for _ in objects] == objects

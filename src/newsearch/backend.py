@@ -81,8 +81,11 @@ class _ViewStream:
         self._pos = end
         return bytes(self._buf[pos:end])
 
-    def peek(self, n: int = 1) -> bytes:  # lets pickle prefetch instead of reading byte-wise
-        return bytes(self._buf[self._pos : min(self._pos + max(n, 1), self._end)])
+    def peek(self, n: int = 1) -> bytes:
+        """What follows, without moving: lets pickle prefetch instead of reading byte by byte.
+        At most 4 KB (pickle asks for 128 KB, and Whoosh's pickles are small headers, often
+        near the end of a segment's map: the rest would be pages read for nothing)."""
+        return bytes(self._buf[self._pos : min(self._pos + min(max(n, 1), 4096), self._end)])
 
     def readinto(self, out: Any) -> int:
         data = self.read(len(out))
