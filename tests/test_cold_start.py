@@ -103,3 +103,15 @@ def test_a_view_opened_on_the_index_knows_when_it_is_stale(tmp_path: Path) -> No
     view.close()
     with pytest.raises(ReaderClosed):
         view.reader.doc_count()
+
+
+def test_postings_sizes_are_read_without_the_postings(fixture_index_dir: Path) -> None:
+    with NewsIndex.open(fixture_index_dir).searcher() as s:
+        view = s.view
+        seg = view.segments[0]
+        for field in ("title", "body", "title_exact"):
+            for token in [*seg.terms(field)[::7], "لا-يوجد"]:
+                size = view.postings_size(field, token)
+                assert view.cache.postings.get((seg.key, field, token)) is None  # not read
+                assert size == len(view.postings(field, token)[0])
+                assert view.postings_size(field, token) == size  # from the read postings

@@ -287,6 +287,19 @@ class Segment:
             self.cache.postings.put(key, hit)
         return hit
 
+    def postings_size(self, field: str, token: str) -> int:
+        """How many postings ``token`` has in ``field`` (deleted documents included), without
+        reading them: from the cached postings, the term table if loaded, else Whoosh's term
+        info."""
+        if self.key is not None:
+            hit = self.cache.postings.get((self.key, field, token))
+            if hit is not None:
+                return len(hit[0])
+        dfs = self.data.get(("dfs", field))
+        if dfs is not None:
+            return int(dfs.get(token, 0))
+        return int(self.reader.doc_frequency(field, token))
+
     def _read(self, field: str, token: str) -> tuple[IntArray, FloatArray]:
         dfs = self.data.get(("dfs", field))
         if dfs is not None and token not in dfs:
@@ -644,6 +657,14 @@ class IndexView:
 
     def doc_frequency(self, field: str, token: str) -> int:
         return int(self.reader.doc_frequency(field, token))
+
+    def postings_size(self, field: str, token: str) -> int:
+        """``len(postings(field, token)[0])`` without reading the postings unless they are in
+        memory: a cold process's spelling checks ask about dozens of terms."""
+        hit = self._joined.get((field, token))
+        if hit is not None:
+            return len(hit[0])
+        return sum(seg.postings_size(field, token) for seg in self.segments)
 
     # -- Whoosh's own matching (phrases, the advanced syntax)
     def phrase_docs(self, clauses: Iterable[tuple[str, Sequence[str], int]]) -> IntArray:
