@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -23,7 +24,7 @@ SRC = Path(__file__).parents[1] / "src"
 
 def test_the_view_stream_reads_like_bytesio() -> None:
     rng = random.Random(7)
-    objects = [("ids", list(range(k)), {"w": k / 3}) for k in range(40)]
+    objects: list[Any] = [("ids", list(range(k)), {"w": k / 3}) for k in range(40)]
     objects.insert(20, ("longer than a peek", list(range(5_000)), "x" * 9_000))
     data = b"".join(pickle.dumps(o, protocol=-1) for o in objects) + b"line\nlast"
     view, ref = _ViewStream(memoryview(data)), io.BytesIO(data)
@@ -115,3 +116,27 @@ def test_postings_sizes_are_read_without_the_postings(fixture_index_dir: Path) -
                 assert view.cache.postings.get((seg.key, field, token)) is None  # not read
                 assert size == len(view.postings(field, token)[0])
                 assert view.postings_size(field, token) == size  # from the read postings
+
+
+def test_highlighting_analyzes_only_words_spelling_a_term(fixture_index_dir: Path) -> None:
+    from newsearch import highlight
+    from newsearch.analysis import NewsAnalyzer
+
+    class Everything(NewsAnalyzer):
+        def forms_in_words(self) -> bool:
+            return False  # analyze every word, as before
+
+    ix = NewsIndex.open(fixture_index_dir)
+    analyzer = ix.whoosh.schema["body"].analyzer
+    assert analyzer.forms_in_words()
+    every = Everything(*analyzer.items)
+    with ix.searcher() as s:
+        bodies = [str(s.view.stored(d).get("body", "")) for d in range(0, 268, 5)]
+    rng = random.Random(5)
+    vocab = sorted({t.text for b in bodies[:5] for t in analyzer(b)})
+    memo: dict[Any, Any] = {}
+    for body in bodies:
+        terms = set(rng.sample(vocab, 6)) | {"حكوم", "مصر", "لا-يوجد"}
+        got = highlight._matches(body, terms, analyzer, memo)
+        assert got == highlight._matches(body, terms, every, {})
+    assert sum(len(highlight._matches(b, {"حكوم"}, analyzer, None)) for b in bodies) > 5

@@ -38,7 +38,7 @@ from .filters import (
     stopword_list,
 )
 from .normalize import IGNORABLE_CHARS, NormalizeOptions, normalize
-from .stemmers import stemmer_names
+from .stemmers import get_stemmer, stemmer_names
 
 __all__ = [
     "AnalyzedToken",
@@ -216,6 +216,25 @@ class NewsAnalyzer(CompositeAnalyzer):
 
     def __or__(self, other: Composable) -> NewsAnalyzer:
         return NewsAnalyzer(self, other)
+
+    def forms_in_words(self) -> bool:
+        """True when every index form of a word is part of one of its normalized words (the
+        stemmer only cuts affixes, no filter follows): a word whose normalized spelling
+        contains no term cannot have that term as a form."""
+        return (
+            self._fusable
+            and not self._rest
+            and (self._stem is None or get_stemmer(self._stem.stemmer).slices)
+        )
+
+    def normalized(self, surface: str) -> tuple[str, ...]:
+        """The normalized words the index forms of ``surface`` are made from."""
+        words = self.items[0].words
+        out: list[str] = []
+        for part in _WORD_RE.findall(surface):
+            w = words(part)
+            out.extend((w,) if isinstance(w, str) else w)
+        return tuple(out)
 
     def _terms(self, surface: str, no_morph: bool) -> str | tuple[str, ...]:
         """Index terms of one surface word; "" stands for a removed stop word."""
