@@ -140,3 +140,24 @@ def test_highlighting_analyzes_only_words_spelling_a_term(fixture_index_dir: Pat
         got = highlight._matches(body, terms, analyzer, memo)
         assert got == highlight._matches(body, terms, every, {})
     assert sum(len(highlight._matches(b, {"حكوم"}, analyzer, None)) for b in bodies) > 5
+
+
+def test_postings_read_by_blocks_are_whooshs_postings(fixture_index_dir: Path) -> None:
+    with NewsIndex.open(fixture_index_dir).searcher() as s:
+        seg = s.view.segments[0]
+        for field in ("title", "body", "body_pairs"):
+            dfs = seg.term_dfs(field) if field != "body_pairs" else None
+            terms = seg.terms(field)
+            frequent = sorted(dfs, key=dfs.__getitem__)[-3:] if dfs else []
+            for token in [*terms[::11], *frequent]:
+                ids, tfs = seg.postings(field, token)
+                m = s.view.reader.postings(field, token)
+                expected_ids, expected_tfs = [], []
+                while m.is_active():
+                    expected_ids.append(m.id())
+                    expected_tfs.append(m.weight())
+                    m.next()
+                assert ids.tolist() == expected_ids
+                assert np.array_equal(tfs, np.array(expected_tfs, dtype=np.float32))
+        body = seg.term_dfs("body")
+        assert len(seg.postings("body", max(body, key=body.__getitem__))[0]) > 128  # blocks

@@ -314,16 +314,24 @@ class Segment:
             m = m.child
         ids: list[Any] = []
         tfs: list[Any] = []
-        if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
-            # W3 leaf matcher: each block's arrays whole instead of posting by posting.
+        if hasattr(m, "_read_data") and hasattr(m, "_next_block") and not m._byteids:
+            # W3 leaf matcher: each block's arrays whole instead of posting by posting. Its
+            # data is (delta-encoded ids, weights, ...): the ids are decoded with a cumulative
+            # sum (Whoosh's _read_ids adds them up in a Python generator, posting by posting).
             while not m._atend and m._blocklength:
-                m._read_ids()
-                m._read_weights()
-                ids.append(np.asarray(m._ids, dtype=np.int64))
-                w = m._weights
-                tfs.append(np.asarray(w, dtype=np.float32) if w is not None else None)
-                if tfs[-1] is None or tfs[-1].shape != ids[-1].shape:
-                    tfs[-1] = np.ones(len(ids[-1]), dtype=np.float32)
+                if m._data is None:
+                    m._read_data()
+                block = np.cumsum(np.asarray(m._data[0], dtype=np.int64))
+                w = m._data[1]  # an array, one float for all, or None (all 1.0)
+                tf: FloatArray | None = None
+                if isinstance(w, float):
+                    tf = np.full(len(block), w, dtype=np.float32)
+                elif w is not None:
+                    tf = np.asarray(w, dtype=np.float32)
+                if tf is None or tf.shape != block.shape:
+                    tf = np.ones(len(block), dtype=np.float32)
+                ids.append(block)
+                tfs.append(tf)
                 m._next_block()
         else:  # another codec: posting by posting
             got_ids, got_tfs = [], []
