@@ -67,8 +67,9 @@ def _matches(
             # Only words spelling a term can have it as a form: the rest are not analyzed (a
             # fresh process has no memo, and stemming ten bodies' words was a third of its
             # first search).
-            norm = analyzer.normalized
-            new = {w for w in new if any(t in n for n in norm(w) for t in terms)}
+            listed = list(new)
+            spelt = analyzer.spellings(listed)
+            new = {w for w, n in zip(listed, spelt, strict=True) if any(t in n for t in terms)}
         for w in new:
             f = forms[w] = frozenset(t.text for t in analyzer(w, mode="index"))
             for term in f:
