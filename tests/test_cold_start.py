@@ -16,18 +16,20 @@ import numpy as np
 import pytest
 from whoosh.reading import ReaderClosed
 
-from newsearch.backend import IndexView, _ViewStream, sorted_unique
+from newsearch.arrays import sorted_unique
+from newsearch.backend import IndexView
 from newsearch.index import NewsIndex
+from newsearch.viewfile import ViewFile
 
 SRC = Path(__file__).parents[1] / "src"
 
 
-def test_the_view_stream_reads_like_bytesio() -> None:
+def test_a_view_file_reads_like_bytesio() -> None:
     rng = random.Random(7)
     objects: list[Any] = [("ids", list(range(k)), {"w": k / 3}) for k in range(40)]
     objects.insert(20, ("longer than a peek", list(range(5_000)), "x" * 9_000))
     data = b"".join(pickle.dumps(o, protocol=-1) for o in objects) + b"line\nlast"
-    view, ref = _ViewStream(memoryview(data)), io.BytesIO(data)
+    view, ref = ViewFile(memoryview(data)), io.BytesIO(data)
     assert [pickle.load(view) for _ in objects] == objects
     assert [pickle.load(ref) for _ in objects] == objects
     assert view.tell() == ref.tell()

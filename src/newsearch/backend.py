@@ -25,20 +25,13 @@ import numpy.typing as npt
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
+from . import arrays
 from .cache import IndexCache
 from .schema import stored_published
 from .segtables import load_tables, table_key
+from .viewfile import ViewFile
 
-__all__ = [
-    "EMPTY_IDS",
-    "EMPTY_TF",
-    "FloatArray",
-    "IndexView",
-    "IntArray",
-    "Segment",
-    "segment_ids",
-    "sorted_unique",
-]
+__all__ = ["EMPTY_IDS", "EMPTY_TF", "FloatArray", "IndexView", "IntArray", "Segment", "segment_ids"]
 
 
 FloatArray = npt.NDArray[np.float32]
@@ -48,75 +41,14 @@ BoolArray = npt.NDArray[np.bool_]
 EMPTY_IDS: IntArray = np.zeros(0, dtype=np.int64)
 EMPTY_TF: FloatArray = np.zeros(0, dtype=np.float32)
 
-#: Whoosh stores a missing DATETIME as the largest unsigned long.
-_MISSING_LONG = 2**64 - 1
-#: Whoosh's DATETIME longs count microseconds from ``datetime.min``; this is 1970-01-01.
-_EPOCH_SECONDS = 62_135_596_800.0
 #: Terms whose postings joined over the segments a snapshot keeps (then it starts over).
 _JOINED_MAX = 20_000
 
 
-class _ViewStream:
-    """A read-only file over a memoryview that copies only what is read.
-
-    Whoosh opens each file of a compound segment as a ``BufferFile`` over a slice of the
-    memory-mapped segment, and gives it a ``BytesIO`` of that slice for its sequential reads:
-    ``BytesIO`` copies the whole slice, so opening a searcher read every segment's postings and
-    terms into memory (about 1 s at 71k articles, and the index's size in RAM). Whoosh reads
-    through this stream only a few headers and each block's header; the rest goes through
-    ``BufferFile.get`` (slices of the map)."""
-
-    __slots__ = ("_buf", "_end", "_pos")
-
-    def __init__(self, buf: memoryview) -> None:
-        self._buf = buf
-        self._end = len(buf)
-        self._pos = 0
-
-    def read(self, n: int | None = -1) -> bytes:
-        pos = self._pos
-        end = self._end if n is None or n < 0 else min(pos + n, self._end)
-        if end <= pos:
-            return b""
-        self._pos = end
-        return bytes(self._buf[pos:end])
-
-    def peek(self, n: int = 1) -> bytes:
-        """What follows, without moving: lets pickle prefetch instead of reading byte by byte.
-        At most 4 KB (pickle asks for 128 KB, and Whoosh's pickles are small headers, often
-        near the end of a segment's map: the rest would be pages read for nothing)."""
-        return bytes(self._buf[self._pos : min(self._pos + min(max(n, 1), 4096), self._end)])
-
-    def readinto(self, out: Any) -> int:
-        data = self.read(len(out))
-        out[: len(data)] = data
-        return len(data)
-
-    def readline(self, limit: int | None = -1) -> bytes:
-        stop = self._end if limit is None or limit < 0 else min(self._pos + limit, self._end)
-        pos = self._pos
-        while pos < stop:
-            chunk = bytes(self._buf[pos : min(pos + 256, stop)])
-            nl = chunk.find(b"\n")
-            if nl >= 0:
-                return self.read(pos + nl + 1 - self._pos)
-            pos += len(chunk)
-        return self.read(stop - self._pos)
-
-    def seek(self, pos: int, whence: int = 0) -> int:
-        base = (0, self._pos, self._end)[whence]
-        self._pos = max(0, base + pos)
-        return self._pos
-
-    def tell(self) -> int:
-        return self._pos
-
-    def close(self) -> None:
-        pass
-
-
 def _no_copy() -> None:
-    """Give Whoosh's memory-mapped files a :class:`_ViewStream` instead of a copy."""
+    """Give Whoosh's memory-mapped files a :class:`~newsearch.viewfile.ViewFile`, not a
+    ``BytesIO``, which copied each whole: opening a searcher read all postings and terms into
+    RAM (~1 s at 71k articles). Whoosh reads headers that way, the rest as slices of the map."""
     from whoosh.filedb.structfile import BufferFile
 
     if getattr(BufferFile, "_newsearch_no_copy", False):
@@ -124,30 +56,16 @@ def _no_copy() -> None:
     init = BufferFile.__init__
 
     def __init__(self: Any, buf: Any, name: Any = None, onclose: Any = None) -> None:
-        if not isinstance(buf, memoryview):
-            init(self, buf, name=name, onclose=onclose)
-            return
-        init(self, b"", name=name, onclose=onclose)
-        self._buf = buf
-        self.file = _ViewStream(buf)
+        view = isinstance(buf, memoryview)
+        init(self, b"" if view else buf, name=name, onclose=onclose)
+        if view:
+            self._buf, self.file = buf, ViewFile(buf)
 
     BufferFile.__init__ = __init__
     BufferFile._newsearch_no_copy = True
 
 
 _no_copy()
-
-
-def sorted_unique(ids: IntArray) -> IntArray:
-    """``np.unique(ids)`` for a 1-D array, without it: ``np.unique`` imports ``numpy.ma``
-    (~40 ms of a fresh process's first search)."""
-    if ids.size < 2:
-        return ids
-    ids = np.sort(ids)
-    keep = np.empty(ids.size, dtype=bool)
-    keep[0] = True
-    np.not_equal(ids[1:], ids[:-1], out=keep[1:])
-    return ids[keep]
 
 
 def _length_table() -> FloatArray:
@@ -288,15 +206,12 @@ class Segment:
         return hit
 
     def postings_size(self, field: str, token: str) -> int:
-        """How many postings ``token`` has in ``field`` (deleted documents included), without
-        reading them: from the cached postings, the term table if loaded, else Whoosh's term
-        info."""
-        if self.key is not None:
-            hit = self.cache.postings.get((self.key, field, token))
-            if hit is not None:
-                return len(hit[0])
-        dfs = self.data.get(("dfs", field))
-        if dfs is not None:
+        """How many postings ``token`` has in ``field`` (deleted documents included), from the
+        cached postings, the term table if loaded, else Whoosh's term info: none are read."""
+        hit = self.cache.postings.get((self.key, field, token)) if self.key else None
+        if hit is not None:
+            return len(hit[0])
+        if (dfs := self.data.get(("dfs", field))) is not None:
             return int(dfs.get(token, 0))
         return int(self.reader.doc_frequency(field, token))
 
@@ -315,20 +230,17 @@ class Segment:
         ids: list[Any] = []
         tfs: list[Any] = []
         if hasattr(m, "_read_data") and hasattr(m, "_next_block") and not m._byteids:
-            # W3 leaf matcher: each block's arrays whole instead of posting by posting. Its
-            # data is (delta-encoded ids, weights, ...): the ids are decoded with a cumulative
-            # sum (Whoosh's _read_ids adds them up in a Python generator, posting by posting).
+            # W3 leaf matcher: each block's (delta-encoded ids, weights, ...) whole, the ids summed
+            # by numpy (Whoosh's _read_ids adds them up in a Python generator, one by one).
             while not m._atend and m._blocklength:
                 if m._data is None:
                     m._read_data()
                 block = np.cumsum(np.asarray(m._data[0], dtype=np.int64))
                 w = m._data[1]  # an array, one float for all, or None (all 1.0)
-                tf: FloatArray | None = None
-                if isinstance(w, float):
-                    tf = np.full(len(block), w, dtype=np.float32)
-                elif w is not None:
-                    tf = np.asarray(w, dtype=np.float32)
-                if tf is None or tf.shape != block.shape:
+                if w is None or isinstance(w, float):
+                    w = [1.0 if w is None else w] * len(block)
+                tf = np.asarray(w, dtype=np.float32)
+                if tf.shape != block.shape:
                     tf = np.ones(len(block), dtype=np.float32)
                 ids.append(block)
                 tfs.append(tf)
@@ -426,10 +338,8 @@ class IndexView:
     Whoosh searcher it is given and closes it in :meth:`close`."""
 
     def __init__(self, whoosh_searcher: Any, cache: IndexCache, *, index: Any = None) -> None:
-        # Given a reader and its index instead (:meth:`open`), the Whoosh searcher is made on
-        # first use: only phrases, the advanced syntax and id lookups need it, and importing
-        # whoosh.searching (its query and English morphology modules) costs a fresh process
-        # ~40 ms.
+        # Given a reader and its index (:meth:`open`), the Whoosh searcher is made when phrases,
+        # the advanced syntax or id lookups need it: importing whoosh.searching costs ~40 ms.
         self._searcher: Any = whoosh_searcher if index is None else None
         self._index = index
         self.reader = whoosh_searcher.reader() if index is None else whoosh_searcher
@@ -452,15 +362,12 @@ class IndexView:
 
     @classmethod
     def open(cls, whoosh_index: Any, cache: IndexCache) -> IndexView:
-        """A view of the last commit of ``whoosh_index`` (a reader; a Whoosh searcher only
-        when needed)."""
+        """A view of the last commit of ``whoosh_index`` (a Whoosh searcher only if needed)."""
         return cls(whoosh_index.reader(), cache, index=whoosh_index)
 
     def close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()  # closes the reader too
-        else:
-            self.reader.close()
+        # A Whoosh searcher closes its reader.
+        (self._searcher if self._searcher is not None else self.reader).close()
 
     def __enter__(self) -> IndexView:
         return self
@@ -542,44 +449,16 @@ class IndexView:
     # -- columns
     def codes(self, field: str) -> tuple[npt.NDArray[np.int32], list[str]]:
         """An ID column as integer codes per document and the values they index (-1: none)."""
-
-        def build() -> tuple[npt.NDArray[np.int32], list[str]]:
-            index: dict[Any, int] = {}
-            values: list[str] = []
-            parts = []
-            for seg in self.segments:
-                col = seg.column(field)
-                out = np.empty(len(col), dtype=np.int32)
-                for i, v in enumerate(col):
-                    if not v:
-                        out[i] = -1
-                        continue
-                    code = index.get(v)
-                    if code is None:
-                        code = index[v] = len(values)
-                        values.append(v.decode() if isinstance(v, bytes) else str(v))
-                    out[i] = code
-                parts.append(out)
-            return (np.concatenate(parts) if parts else np.zeros(0, np.int32), values)
-
-        return self._memo(("codes", field), build)  # type: ignore[no-any-return]
+        got = self._memo(("codes", field), lambda: arrays.codes(self._columns(field)))
+        return got  # type: ignore[no-any-return]
 
     def timestamps(self, field: str = "published") -> npt.NDArray[np.float64]:
         """A DATETIME column as seconds since 1970 (UTC) per document, NaN where missing."""
+        got = self._memo(("time", field), lambda: arrays.seconds(self._columns(field)))
+        return got  # type: ignore[no-any-return]
 
-        def build() -> npt.NDArray[np.float64]:
-            parts = []
-            for seg in self.segments:
-                raw = np.array(
-                    [v if isinstance(v, int) else _MISSING_LONG for v in seg.column(field)],
-                    dtype=np.uint64,
-                )
-                secs = raw.astype(np.float64) / 1e6 - _EPOCH_SECONDS
-                secs[raw == _MISSING_LONG] = np.nan
-                parts.append(secs)
-            return np.concatenate(parts) if parts else np.zeros(0, np.float64)
-
-        return self._memo(("time", field), build)  # type: ignore[no-any-return]
+    def _columns(self, field: str) -> list[list[Any]]:
+        return [seg.column(field) for seg in self.segments]
 
     def raw_column(self, field: str) -> Iterator[tuple[int, list[Any]]]:
         """Each segment's raw column values with the segment's first global docnum."""
@@ -641,7 +520,7 @@ class IndexView:
             if not parts:
                 hit = EMPTY_IDS
             else:
-                hit = parts[0] if len(parts) == 1 else sorted_unique(np.concatenate(parts))
+                hit = parts[0] if len(parts) == 1 else arrays.sorted_unique(np.concatenate(parts))
                 if self.deleted.size:
                     hit = hit[self.live[hit]]
             if len(self._word_docs) >= _JOINED_MAX:
@@ -669,8 +548,7 @@ class IndexView:
     def postings_size(self, field: str, token: str) -> int:
         """``len(postings(field, token)[0])`` without reading the postings unless they are in
         memory: a cold process's spelling checks ask about dozens of terms."""
-        hit = self._joined.get((field, token))
-        if hit is not None:
+        if (hit := self._joined.get((field, token))) is not None:
             return len(hit[0])
         return sum(seg.postings_size(field, token) for seg in self.segments)
 
