@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from _common import git_info, machine, package_versions  # benchmarks/ is on sys.path
+from _common import git_info, machine, package_versions, run_cmd  # benchmarks/ is on sys.path
 from search_speed import pct, queries
 
 #: A word no article contains (a typo of الحكومة): the search finds nothing and falls back to
@@ -96,6 +96,15 @@ def run_child(python: str, index: Path, mode: str, query: str, src: str = "") ->
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+def _commit(src: str) -> str:
+    """The commit (and ``+dirty``) of the checkout holding ``src``; "" without ``src``."""
+    if not src:
+        return ""
+    head = run_cmd("git", "rev-parse", "HEAD", cwd=Path(src))
+    dirty = run_cmd("git", "status", "--porcelain", "--", ".", cwd=Path(src))
+    return head + ("+dirty" if dirty else "")
+
+
 def summary(xs: list[float]) -> dict[str, float]:
     ms = [x * 1000 for x in xs]
     return {"p50": statistics.median(ms), "p95": pct(ms, 95), "max": max(ms), "n": len(ms)}
@@ -125,7 +134,10 @@ def main() -> int:
         "benchmark": "cold_start",
         "started": datetime.now(UTC).isoformat(),
         "config": {
-            "indexes": {lb: {"path": p, "python": py, "src": sr} for lb, p, py, sr in indexes},
+            "indexes": {
+                lb: {"path": p, "python": py, "src": sr, "src_commit": _commit(sr)}
+                for lb, p, py, sr in indexes
+            },
             "processes": args.processes,
             "queries": qs,
         },
