@@ -15,9 +15,13 @@ Usage (from the repository root; one label per index)::
 
     python benchmarks/cold_start.py --index before=/path/a after=/path/b [--processes 10]
     python benchmarks/cold_start.py --index main=/path/a,/work/main/.venv/bin/python new=/path/b
+    python benchmarks/cold_start.py --index before=/p,/venv/bin/python,../main/src after=/p,,src
 
 An index may name the Python to run its processes with (``LABEL=PATH,PYTHON``): another
-checkout's virtual environment measures that checkout's code in the same run.
+checkout's virtual environment measures that checkout's code in the same run. A third part
+puts a source directory first on the children's ``PYTHONPATH`` (``LABEL=PATH,PYTHON,SRC``; an
+empty PYTHON is this one), so two checkouts can share one environment; each child reports the
+``newsearch`` it imported (``module`` in the result file).
 
 Writes ``benchmarks/results/cold_start-<UTC time>.json`` (config, commit, machine, versions,
 every process's timings) and a Markdown table next to it.
@@ -36,7 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from _common import git_info, machine, package_versions  # benchmarks/ is on sys.path
+from _common import git_info, machine, package_versions, run_cmd  # benchmarks/ is on sys.path
 from search_speed import pct, queries
 
 #: A word no article contains (a typo of الحكومة): the search finds nothing and falls back to
@@ -69,23 +73,36 @@ def child(index: str, mode: str, query: str) -> None:
         "after_open_s": t4 - t2,
         "hits": hits,
         "segments": len(s.view.segments),
+        "module": sys.modules["newsearch"].__file__,
     }
     s.close()
     print(json.dumps(out))
 
 
-def _env() -> dict[str, str]:
+def _env(src: str = "") -> dict[str, str]:
     """The children's environment: compiled modules cached (as after ``pip install``), even
-    where ``PYTHONDONTWRITEBYTECODE`` is set, under ``.bench-cache`` rather than the source."""
+    where ``PYTHONDONTWRITEBYTECODE`` is set, under ``.bench-cache`` rather than the source;
+    ``src`` first on the path when given."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(Path(".bench-cache/pycache").resolve())
+    if src:
+        env["PYTHONPATH"] = str(Path(src).resolve())
     return env
 
 
-def run_child(python: str, index: Path, mode: str, query: str) -> dict[str, Any]:
+def run_child(python: str, index: Path, mode: str, query: str, src: str = "") -> dict[str, Any]:
     cmd = [python, __file__, "--child", str(index), mode, query]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=_env())
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=_env(src))
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def _commit(src: str) -> str:
+    """The commit (and ``+dirty``) of the checkout holding ``src``; "" without ``src``."""
+    if not src:
+        return ""
+    head = run_cmd("git", "rev-parse", "HEAD", cwd=Path(src))
+    dirty = run_cmd("git", "status", "--porcelain", "--", ".", cwd=Path(src))
+    return head + ("+dirty" if dirty else "")
 
 
 def summary(xs: list[float]) -> dict[str, float]:
@@ -98,23 +115,29 @@ def main() -> int:
         child(*sys.argv[2:5])
         return 0
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--index", nargs="+", required=True, help="LABEL=PATH of a built index")
+    ap.add_argument(
+        "--index", nargs="+", required=True, help="LABEL=PATH[,PYTHON[,SRC]] of a built index"
+    )
     ap.add_argument("--data", default="../shared/datasets", type=Path)
     ap.add_argument("--processes", type=int, default=10)
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = ap.parse_args()
     qs = queries(args.data, args.processes)
-    indexes: list[tuple[str, str, str]] = []
+    indexes: list[tuple[str, str, str, str]] = []
     for spec in args.index:
         label, rest = spec.split("=", 1)
-        path, _, python = rest.partition(",")
-        indexes.append((label, path, python or sys.executable))
+        path, _, rest = rest.partition(",")
+        python, _, src = rest.partition(",")
+        indexes.append((label, path, python or sys.executable, src))
     git = git_info()
     report: dict[str, Any] = {
         "benchmark": "cold_start",
         "started": datetime.now(UTC).isoformat(),
         "config": {
-            "indexes": {lb: {"path": p, "python": py} for lb, p, py in indexes},
+            "indexes": {
+                lb: {"path": p, "python": py, "src": sr, "src_commit": _commit(sr)}
+                for lb, p, py, sr in indexes
+            },
             "processes": args.processes,
             "queries": qs,
         },
@@ -124,20 +147,21 @@ def main() -> int:
         "results": {},
     }
     runs: dict[str, dict[str, list[dict[str, Any]]]] = {
-        label: {"first": [], "fuzzy": [], "warm": []} for label, _, _ in indexes
+        label: {"first": [], "fuzzy": [], "warm": []} for label, _, _, _ in indexes
     }
-    for _, path, python in indexes:  # untimed: compiles and caches every module once
-        run_child(python, Path(path), "search", qs[0])
+    for _, path, python, src in indexes:  # untimed: compiles and caches every module once
+        run_child(python, Path(path), "search", qs[0], src)
     # Interleaved, so that load on the machine spreads over every index and mode.
     for i in range(args.processes):
-        for label, path, python in indexes:
-            runs[label]["first"].append(run_child(python, Path(path), "search", qs[i]))
-            runs[label]["fuzzy"].append(run_child(python, Path(path), "search", TYPO))
-            runs[label]["warm"].append(run_child(python, Path(path), "warm", ""))
+        for label, path, python, src in indexes:
+            runs[label]["first"].append(run_child(python, Path(path), "search", qs[i], src))
+            runs[label]["fuzzy"].append(run_child(python, Path(path), "search", TYPO, src))
+            runs[label]["warm"].append(run_child(python, Path(path), "warm", "", src))
         print(f"round {i + 1}/{args.processes} done", file=sys.stderr)
     for label, modes in runs.items():
         report["results"][label] = {
             "segments": modes["first"][0]["segments"],
+            "module": sorted({r["module"] for rs in modes.values() for r in rs}),
             "open": summary([r["open_s"] for r in modes["first"]]),
             **{m: summary([r["after_open_s"] for r in rs]) for m, rs in modes.items()},
             "runs": modes,

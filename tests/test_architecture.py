@@ -42,6 +42,8 @@ LAYERS: dict[str, int] = {
     "manifest": 4,
     "merging": 4,
     "segtables": 4,
+    "viewfile": 4,
+    "arrays": 4,
     "index": 5,
     "search_tables": 5,
     "query": 6,

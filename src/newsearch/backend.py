@@ -25,9 +25,11 @@ import numpy.typing as npt
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
+from . import arrays
 from .cache import IndexCache
 from .schema import stored_published
 from .segtables import load_tables, table_key
+from .viewfile import ViewFile
 
 __all__ = ["EMPTY_IDS", "EMPTY_TF", "FloatArray", "IndexView", "IntArray", "Segment", "segment_ids"]
 
@@ -39,12 +41,31 @@ BoolArray = npt.NDArray[np.bool_]
 EMPTY_IDS: IntArray = np.zeros(0, dtype=np.int64)
 EMPTY_TF: FloatArray = np.zeros(0, dtype=np.float32)
 
-#: Whoosh stores a missing DATETIME as the largest unsigned long.
-_MISSING_LONG = 2**64 - 1
-#: Whoosh's DATETIME longs count microseconds from ``datetime.min``; this is 1970-01-01.
-_EPOCH_SECONDS = 62_135_596_800.0
 #: Terms whose postings joined over the segments a snapshot keeps (then it starts over).
 _JOINED_MAX = 20_000
+
+
+def _no_copy() -> None:
+    """Give Whoosh's memory-mapped files a :class:`~newsearch.viewfile.ViewFile`, not a
+    ``BytesIO``, which copied each whole: opening a searcher read all postings and terms into
+    RAM (~1 s at 71k articles). Whoosh reads headers that way, the rest as slices of the map."""
+    from whoosh.filedb.structfile import BufferFile
+
+    if getattr(BufferFile, "_newsearch_no_copy", False):
+        return
+    init = BufferFile.__init__
+
+    def __init__(self: Any, buf: Any, name: Any = None, onclose: Any = None) -> None:
+        view = isinstance(buf, memoryview)
+        init(self, b"" if view else buf, name=name, onclose=onclose)
+        if view:
+            self._buf, self.file = buf, ViewFile(buf)
+
+    BufferFile.__init__ = __init__
+    BufferFile._newsearch_no_copy = True
+
+
+_no_copy()
 
 
 def _length_table() -> FloatArray:
@@ -184,6 +205,16 @@ class Segment:
             self.cache.postings.put(key, hit)
         return hit
 
+    def postings_size(self, field: str, token: str) -> int:
+        """How many postings ``token`` has in ``field`` (deleted documents included), from the
+        cached postings, the term table if loaded, else Whoosh's term info: none are read."""
+        hit = self.cache.postings.get((self.key, field, token)) if self.key else None
+        if hit is not None:
+            return len(hit[0])
+        if (dfs := self.data.get(("dfs", field))) is not None:
+            return int(dfs.get(token, 0))
+        return int(self.reader.doc_frequency(field, token))
+
     def _read(self, field: str, token: str) -> tuple[IntArray, FloatArray]:
         dfs = self.data.get(("dfs", field))
         if dfs is not None and token not in dfs:
@@ -198,16 +229,21 @@ class Segment:
             m = m.child
         ids: list[Any] = []
         tfs: list[Any] = []
-        if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
-            # W3 leaf matcher: each block's arrays whole instead of posting by posting.
+        if hasattr(m, "_read_data") and hasattr(m, "_next_block") and not m._byteids:
+            # W3 leaf matcher: each block's (delta-encoded ids, weights, ...) whole, the ids summed
+            # by numpy (Whoosh's _read_ids adds them up in a Python generator, one by one).
             while not m._atend and m._blocklength:
-                m._read_ids()
-                m._read_weights()
-                ids.append(np.asarray(m._ids, dtype=np.int64))
-                w = m._weights
-                tfs.append(np.asarray(w, dtype=np.float32) if w is not None else None)
-                if tfs[-1] is None or tfs[-1].shape != ids[-1].shape:
-                    tfs[-1] = np.ones(len(ids[-1]), dtype=np.float32)
+                if m._data is None:
+                    m._read_data()
+                block = np.cumsum(np.asarray(m._data[0], dtype=np.int64))
+                w = m._data[1]  # an array, one float for all, or None (all 1.0)
+                if w is None or isinstance(w, float):
+                    w = [1.0 if w is None else w] * len(block)
+                tf = np.asarray(w, dtype=np.float32)
+                if tf.shape != block.shape:
+                    tf = np.ones(len(block), dtype=np.float32)
+                ids.append(block)
+                tfs.append(tf)
                 m._next_block()
         else:  # another codec: posting by posting
             got_ids, got_tfs = [], []
@@ -301,9 +337,12 @@ class IndexView:
     matching. Cheap to make; what it reads is cached per segment in ``cache``. It owns the
     Whoosh searcher it is given and closes it in :meth:`close`."""
 
-    def __init__(self, whoosh_searcher: Any, cache: IndexCache) -> None:
-        self._searcher = whoosh_searcher
-        self.reader = whoosh_searcher.reader()
+    def __init__(self, whoosh_searcher: Any, cache: IndexCache, *, index: Any = None) -> None:
+        # Given a reader and its index (:meth:`open`), the Whoosh searcher is made when phrases,
+        # the advanced syntax or id lookups need it: importing whoosh.searching costs ~40 ms.
+        self._searcher: Any = whoosh_searcher if index is None else None
+        self._index = index
+        self.reader = whoosh_searcher.reader() if index is None else whoosh_searcher
         self.schema = self.reader.schema
         self.cache = cache
         leaves = (
@@ -321,8 +360,14 @@ class IndexView:
         self._joined: dict[tuple[str, str], tuple[IntArray, FloatArray]] = {}
         self._word_docs: dict[tuple[tuple[str, str], ...], IntArray] = {}
 
+    @classmethod
+    def open(cls, whoosh_index: Any, cache: IndexCache) -> IndexView:
+        """A view of the last commit of ``whoosh_index`` (a Whoosh searcher only if needed)."""
+        return cls(whoosh_index.reader(), cache, index=whoosh_index)
+
     def close(self) -> None:
-        self._searcher.close()
+        # A Whoosh searcher closes its reader.
+        (self._searcher if self._searcher is not None else self.reader).close()
 
     def __enter__(self) -> IndexView:
         return self
@@ -331,7 +376,9 @@ class IndexView:
         self.close()
 
     def up_to_date(self) -> bool:
-        return bool(self._searcher.up_to_date())
+        if self._index is None:
+            return bool(self._searcher.up_to_date())
+        return bool(self._index.latest_generation() == self.reader.generation())
 
     def generation(self) -> int:
         gen = self.reader.generation()
@@ -387,14 +434,14 @@ class IndexView:
 
     def docnum(self, article_id: str) -> int | None:
         """The number of the live document with this id, or ``None``."""
-        d = self._searcher.document_number(id=article_id)
+        d = self.whoosh_searcher.document_number(id=article_id)
         if d is None or not self.live[d]:
             return None
         return int(d)
 
     def stored(self, docnum: int) -> dict[str, Any]:
         """The stored fields of a document, ``published`` as an aware UTC datetime."""
-        fields = dict(self._searcher.stored_fields(docnum) or {})
+        fields = dict(self.reader.stored_fields(docnum) or {})
         if "published" in fields:
             fields["published"] = stored_published(fields["published"])
         return fields
@@ -402,44 +449,16 @@ class IndexView:
     # -- columns
     def codes(self, field: str) -> tuple[npt.NDArray[np.int32], list[str]]:
         """An ID column as integer codes per document and the values they index (-1: none)."""
-
-        def build() -> tuple[npt.NDArray[np.int32], list[str]]:
-            index: dict[Any, int] = {}
-            values: list[str] = []
-            parts = []
-            for seg in self.segments:
-                col = seg.column(field)
-                out = np.empty(len(col), dtype=np.int32)
-                for i, v in enumerate(col):
-                    if not v:
-                        out[i] = -1
-                        continue
-                    code = index.get(v)
-                    if code is None:
-                        code = index[v] = len(values)
-                        values.append(v.decode() if isinstance(v, bytes) else str(v))
-                    out[i] = code
-                parts.append(out)
-            return (np.concatenate(parts) if parts else np.zeros(0, np.int32), values)
-
-        return self._memo(("codes", field), build)  # type: ignore[no-any-return]
+        got = self._memo(("codes", field), lambda: arrays.codes(self._columns(field)))
+        return got  # type: ignore[no-any-return]
 
     def timestamps(self, field: str = "published") -> npt.NDArray[np.float64]:
         """A DATETIME column as seconds since 1970 (UTC) per document, NaN where missing."""
+        got = self._memo(("time", field), lambda: arrays.seconds(self._columns(field)))
+        return got  # type: ignore[no-any-return]
 
-        def build() -> npt.NDArray[np.float64]:
-            parts = []
-            for seg in self.segments:
-                raw = np.array(
-                    [v if isinstance(v, int) else _MISSING_LONG for v in seg.column(field)],
-                    dtype=np.uint64,
-                )
-                secs = raw.astype(np.float64) / 1e6 - _EPOCH_SECONDS
-                secs[raw == _MISSING_LONG] = np.nan
-                parts.append(secs)
-            return np.concatenate(parts) if parts else np.zeros(0, np.float64)
-
-        return self._memo(("time", field), build)  # type: ignore[no-any-return]
+    def _columns(self, field: str) -> list[list[Any]]:
+        return [seg.column(field) for seg in self.segments]
 
     def raw_column(self, field: str) -> Iterator[tuple[int, list[Any]]]:
         """Each segment's raw column values with the segment's first global docnum."""
@@ -511,7 +530,7 @@ class IndexView:
             if not parts:
                 hit = EMPTY_IDS
             else:
-                hit = parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
+                hit = parts[0] if len(parts) == 1 else arrays.sorted_unique(np.concatenate(parts))
                 if self.deleted.size:
                     hit = hit[self.live[hit]]
             if len(self._word_docs) >= _JOINED_MAX:
@@ -536,6 +555,13 @@ class IndexView:
     def doc_frequency(self, field: str, token: str) -> int:
         return int(self.reader.doc_frequency(field, token))
 
+    def postings_size(self, field: str, token: str) -> int:
+        """``len(postings(field, token)[0])`` without reading the postings unless they are in
+        memory: a cold process's spelling checks ask about dozens of terms."""
+        if (hit := self._joined.get((field, token))) is not None:
+            return len(hit[0])
+        return sum(seg.postings_size(field, token) for seg in self.segments)
+
     # -- Whoosh's own matching (phrases, the advanced syntax)
     def phrase_docs(self, clauses: Iterable[tuple[str, Sequence[str], int]]) -> IntArray:
         """Documents matching any of ``clauses`` (field, tokens, slop): a phrase when there
@@ -549,11 +575,15 @@ class IndexView:
         ]
         if not qs:
             return EMPTY_IDS
-        return np.array(list(self._searcher.docs_for_query(wq.Or(qs))), dtype=np.int64)
+        return np.array(list(self.whoosh_searcher.docs_for_query(wq.Or(qs))), dtype=np.int64)
 
     @property
     def whoosh_searcher(self) -> Any:
         """The Whoosh searcher of this snapshot (for Whoosh's own scoring, advanced_stats)."""
+        if self._searcher is None:
+            from whoosh.searching import Searcher as WhooshSearcher
+
+            self._searcher = WhooshSearcher(self.reader, fromindex=self._index)
         return self._searcher
 
     def parse_advanced(self, text: str, fields: Sequence[str]) -> Any:

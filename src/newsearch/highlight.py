@@ -62,7 +62,15 @@ def _matches(
         parts = _SPLIT_RE.split(text)
         words = parts[1::2]
         unique = set(words)
-        for w in unique.difference(forms):
+        new = unique.difference(forms)
+        if new and analyzer.forms_in_words():
+            # Only words spelling a term can have it as a form: the rest are not analyzed (a
+            # fresh process has no memo, and stemming ten bodies' words was a third of its
+            # first search).
+            listed = list(new)
+            spelt = analyzer.spellings(listed)
+            new = {w for w, n in zip(listed, spelt, strict=True) if any(t in n for t in terms)}
+        for w in new:
             f = forms[w] = frozenset(t.text for t in analyzer(w, mode="index"))
             for term in f:
                 surfaces.setdefault(term, set()).add(w)

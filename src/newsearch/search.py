@@ -117,7 +117,7 @@ class Searcher:
     def __init__(self, index: NewsIndex, options: RankingOptions | None = None) -> None:
         self.index = index
         self.options = options if options is not None else RankingOptions()
-        self.snapshot = Snapshot(IndexView(index.whoosh.searcher(), index.cache))
+        self.snapshot = Snapshot(IndexView.open(index.whoosh, index.cache))
         self.view = self.snapshot.view
         self._lock = threading.RLock()
 

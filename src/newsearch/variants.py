@@ -381,8 +381,7 @@ class IndexVocabulary:
             key = variant_key(token)
             if len(key) >= MIN_KEY_CHARS and token not in self.variant_index.words(key):
                 return 0
-        # The postings (cached per index) are quicker than Whoosh's per-segment term lookup.
-        return int(self.view.postings(field, token)[0].size)
+        return self.view.postings_size(field, token)
 
     def size(self) -> int:
         return int(self.view.doccount)
