@@ -9,9 +9,8 @@ snapshot in global document numbers) and :class:`Segment` (one immutable segment
 Whoosh object, so a Whoosh upgrade touches one file.
 
 Segments never change once written (only their deletions do), so what is read from one is
-kept in the :class:`~newsearch.cache.IndexCache` of the index that owns it and shared by every
-snapshot holding that segment: a web server that refreshes after each commit reads only the
-new segment's data.
+kept in the :class:`~newsearch.cache.IndexCache` of its index and shared by every snapshot
+holding it: a web server refreshing after each commit reads only the new segment's data.
 """
 
 from __future__ import annotations
@@ -46,9 +45,8 @@ _JOINED_MAX = 20_000
 
 
 def _no_copy() -> None:
-    """Give Whoosh's memory-mapped files a :class:`~newsearch.viewfile.ViewFile`, not a
-    ``BytesIO``, which copied each whole: opening a searcher read all postings and terms into
-    RAM (~1 s at 71k articles). Whoosh reads headers that way, the rest as slices of the map."""
+    """Give Whoosh's memory-mapped files a :class:`~newsearch.viewfile.ViewFile`, not a copy
+    in a ``BytesIO`` (opening a searcher read every postings and terms file: ~1 s at 71k)."""
     from whoosh.filedb.structfile import BufferFile
 
     if getattr(BufferFile, "_newsearch_no_copy", False):
@@ -63,9 +61,6 @@ def _no_copy() -> None:
 
     BufferFile.__init__ = __init__
     BufferFile._newsearch_no_copy = True
-
-
-_no_copy()
 
 
 def _length_table() -> FloatArray:
@@ -363,6 +358,7 @@ class IndexView:
     @classmethod
     def open(cls, whoosh_index: Any, cache: IndexCache) -> IndexView:
         """A view of the last commit of ``whoosh_index`` (a Whoosh searcher only if needed)."""
+        _no_copy()  # once per process, before the first reader (not at import)
         return cls(whoosh_index.reader(), cache, index=whoosh_index)
 
     def close(self) -> None:
@@ -471,18 +467,12 @@ class IndexView:
         return np.concatenate(parts) if len(parts) != 1 else parts[0]
 
     def field_length(self, field: str) -> int:
-        """Total length of ``field`` over every document (deleted ones included, as Whoosh):
-        the sum of the documents' stored lengths. Whoosh's own total is exact for a segment
-        as written but, after a merge, the sum of the stored (one-byte, rounded) lengths, so
-        it depended on the merge history: two builds of the same articles (one index, or its
-        shards) scored a little differently. The sum of the stored lengths does not."""
-
-        def build() -> int:
-            if field not in self.schema or not self.schema[field].scorable:
-                return int(self.reader.field_length(field))
-            return round(float(np.sum(self.lengths(field), dtype=np.float64)))
-
-        return self._memo(("field-length", field), build)  # type: ignore[no-any-return]
+        """Total length of ``field`` (deleted documents included): the sum of the stored
+        lengths, not Whoosh's total, which a merge changes (scores then depended on it)."""
+        if field not in self.schema or not self.schema[field].scorable:
+            return int(self.reader.field_length(field))
+        key = ("field-length", field)
+        return round(float(self._memo(key, lambda: self.lengths(field).sum(dtype=float))))
 
     def norm(self, field: str, b: float, average: float) -> FloatArray:
         """``1 / ((1 - b) + b * length / average)`` per document (BM25's length
