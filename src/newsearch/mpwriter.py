@@ -39,9 +39,12 @@ import signal
 import sys
 import threading
 import time
+from array import array
 from collections.abc import Callable
 from typing import Any
 
+from whoosh.filedb import filetables
+from whoosh.filedb.filetables import _lengths, _pointer
 from whoosh.multiproc import MpWriter
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
@@ -234,6 +237,56 @@ class WorkerPool:
             t.join()
         for q in [*self.queues, self.results]:
             q.cancel_join_thread()
+
+
+class _LeanTermsWriter(filetables.OrderedHashWriter):
+    """Whoosh's terms-table writer with its hash entries in two arrays per bucket instead of a
+    ``(hash, position)`` tuple per term: ~130 bytes of RAM per term became 12, which is what
+    the last commit of an ingest held for every term of the one segment it writes (3 million
+    terms at 30k articles). The file is byte for byte the same."""
+
+    lastkey: bytes
+
+    def __init__(self, dbfile: Any) -> None:
+        super().__init__(dbfile)
+        self.buckets = [(array("I"), array("q")) for _ in range(256)]
+
+    def add(self, key: bytes, value: bytes) -> None:
+        # As OrderedHashWriter.add and HashWriter.add, into the arrays.
+        if key <= self.lastkey:
+            raise ValueError(f"Keys must increase: {self.lastkey!r}..{key!r}")
+        dbfile = self.dbfile
+        pos = dbfile.tell()
+        self.index.append(pos)
+        dbfile.write(_lengths.pack(len(key), len(value)))
+        dbfile.write(key)
+        dbfile.write(value)
+        h = self.hashfn(key)
+        hashes, positions = self.buckets[h & 255]
+        hashes.append(h)
+        positions.append(pos)
+        self.lastkey = key
+
+    def _write_hashes(self) -> None:
+        # As HashWriter._write_hashes: per bucket, an open-addressing table of twice as many
+        # slots, filled in insertion order (no entry is at position 0: the header is there).
+        dbfile = self.dbfile
+        for hashes, positions in self.buckets:
+            numslots = 2 * len(hashes)
+            self.directory.append((dbfile.tell(), numslots))
+            table_h = array("I", bytes(4 * numslots))
+            table_p = array("q", bytes(8 * numslots))
+            for hashval, position in zip(hashes, positions, strict=True):
+                slot = (hashval >> 8) % numslots
+                while table_p[slot]:
+                    slot = (slot + 1) % numslots
+                table_h[slot] = hashval
+                table_p[slot] = position
+            dbfile.write(b"".join(map(_pointer.pack, table_h, table_p)))
+
+
+# Every segment written in this process (ingest, merges, optimize) gets the lean writer.
+filetables.OrderedHashWriter = _LeanTermsWriter
 
 
 class CommitHook:
