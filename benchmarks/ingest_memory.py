@@ -64,6 +64,15 @@ def child(args: argparse.Namespace) -> None:
             sampler.phase = before
 
     st.store_search_tables = tables
+    if args.limitmb:  # an experiment: every writer's posting pool (Whoosh's limitmb)
+        from whoosh.writing import SegmentWriter
+
+        init = SegmentWriter.__init__
+
+        def sized(self: Any, *a: Any, **kw: Any) -> None:
+            init(self, *a, **{**kw, "limitmb": args.limitmb})
+
+        SegmentWriter.__init__ = sized  # type: ignore[method-assign]
     sampler.start()
     t0 = time.perf_counter()
     ix = NewsIndex.create(args.index, overwrite=True)
@@ -96,6 +105,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--batch-size", type=int, default=0)
     ap.add_argument("--interval", type=float, default=0.1)
+    ap.add_argument("--limitmb", type=int, default=0, help="every writer's posting pool, MB")
     ap.add_argument("--pss", action="store_true", help="also sum PSS (slower to sample)")
     ap.add_argument("--out", default="")
     ap.add_argument("--keep", default="", help="build the index in this directory, and keep it")
@@ -129,6 +139,8 @@ def main() -> None:
             cmd += ["--workers", str(args.workers)]
         if args.batch_size:
             cmd += ["--batch-size", str(args.batch_size)]
+        if args.limitmb:
+            cmd += ["--limitmb", str(args.limitmb)]
         if args.pss:
             cmd.append("--pss")
         out = subprocess.run([*cmd, *map(str, files)], capture_output=True, text=True)
