@@ -178,8 +178,10 @@ class WorkerPool:
     Forked per batch, as Whoosh's writer does, each worker started as a copy of the parent at
     that moment: the batch waiting to be indexed, and whatever else the parent held, counted
     again in every worker's resident memory (a forked process maps all of its parent's pages).
-    Forked once at the start of an ingest, before the parent holds any batch, they start small
-    and stay so, and keep their analysis memos from one batch to the next.
+    Forked once at the start of an ingest, before the parent holds any batch, they start small.
+    Each batch opens the index afresh in the worker (its schema's analyzers, with empty memos;
+    the shared stemmer's cache is bounded), so what a worker holds does not grow with the
+    corpus either.
     """
 
     def __init__(
@@ -215,9 +217,6 @@ class WorkerPool:
         finally:
             gc.unfreeze()
         self.closed = False
-
-    def alive(self) -> bool:
-        return not self.closed and all(t.is_alive() for t in self.tasks)
 
     def close(self) -> None:
         """Let the workers end (they are idle between batches), or kill those that do not."""
