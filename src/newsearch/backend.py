@@ -1,16 +1,13 @@
 """The one module that reads Whoosh's internals: typed views of an index snapshot.
 
-Whoosh stays the storage and the analysis; ranking is done with numpy over arrays read here.
-Each query word's postings are read block by block from Whoosh's files (its own search scores
-one posting at a time in Python: ~150 ms for a five-word query at 30k articles), field
-lengths come from the one-byte-per-document lengths column, and a segment's term table is
-parsed from one read of its file. Everything above this module sees :class:`IndexView` (a
-snapshot in global document numbers) and :class:`Segment` (one immutable segment), never a
-Whoosh object, so a Whoosh upgrade touches one file.
-
-Segments never change once written (only their deletions do), so what is read from one is
-kept in the :class:`~newsearch.cache.IndexCache` of its index and shared by every snapshot
-holding it: a web server refreshing after each commit reads only the new segment's data.
+Whoosh stays the storage and the analysis; ranking is done with numpy over arrays read here:
+each query word's postings block by block (Whoosh's own search scores one posting at a time in
+Python: ~150 ms for a five-word query at 30k articles), field lengths from the lengths column, a
+segment's term table from reads of its file. Everything above this module sees
+:class:`IndexView` (a snapshot in global document numbers) and :class:`Segment` (one immutable
+segment), never a Whoosh object, so a Whoosh upgrade touches one file. Segments never change
+once written (only their deletions do), so what is read from one is kept in the
+:class:`~newsearch.cache.IndexCache` of its index and shared by every snapshot holding it.
 """
 
 from __future__ import annotations
@@ -42,6 +39,8 @@ EMPTY_TF: FloatArray = np.zeros(0, dtype=np.float32)
 
 #: Terms whose postings joined over the segments a snapshot keeps (then it starts over).
 _JOINED_MAX = 20_000
+#: Bytes of a terms table read at a time.
+_TERMS_CHUNK = 1 << 22
 
 
 def _no_copy() -> None:
@@ -61,6 +60,9 @@ def _no_copy() -> None:
 
     BufferFile.__init__ = __init__
     BufferFile._newsearch_no_copy = True
+
+
+_no_copy()  # a class attribute set, no I/O: every reader of the process, the writer's too
 
 
 def _length_table() -> FloatArray:
@@ -84,10 +86,8 @@ def _segment_key(segreader: Any) -> str | None:
     """A cache key for a segment: Whoosh names each segment with 16 random characters when it
     is written and never changes its postings afterwards; ``None`` for an unnamed reader
     (nothing of it is cached)."""
-    seg = segreader.segment() if callable(getattr(segreader, "segment", None)) else None
-    if seg is None:
-        return None
-    return f"{seg.segment_id()}:{segreader.doc_count_all()}"
+    sid = segment_id(segreader)
+    return None if sid is None else f"{sid}:{segreader.doc_count_all()}"
 
 
 class Segment:
@@ -255,8 +255,7 @@ class Segment:
 
 def _read_dfs(segreader: Any, field: str) -> dict[str, int]:
     """Every term of ``field`` in one segment with its document frequency. Whoosh's W3 terms
-    table is sorted by (field number, term), so the field's entries are one contiguous run:
-    it is parsed from one read of the file, not term by term."""
+    table is sorted by (field number, term): the field's entries are one run, parsed in bulk."""
     terms = getattr(segreader, "_terms", None)
     table = getattr(terms, "_tindex", None)
     fieldmap = getattr(terms, "_fieldmap", None)
@@ -276,23 +275,31 @@ def _read_dfs(segreader: Any, field: str) -> dict[str, int]:
         return {}
     from whoosh.filedb.filetables import _lengths
 
-    buf = bytes(table.dbfile.get(start, table.endofdata - start))
-    unpack = _lengths.unpack_from
-    head = _lengths.size
+    unpack, head = _lengths.unpack_from, _lengths.size
     out: dict[str, int] = {}
-    pos, n = 0, len(buf)
-    while pos < n:
-        klen, vlen = unpack(buf, pos)
-        kpos = pos + head
-        if buf[kpos : kpos + 2] != prefix:
-            break
-        vpos = kpos + klen
-        # W3TermInfo: flags (1 byte), total weight (4), doc frequency (4, big-endian).
-        with contextlib.suppress(UnicodeDecodeError):
-            out[buf[kpos + 2 : vpos].decode("utf-8")] = int.from_bytes(
-                buf[vpos + 5 : vpos + 9], "big"
-            )
-        pos = vpos + vlen
+    # Read in chunks up to the field's end: the table runs on with the other fields (one read
+    # to its end copied most of a 71k index's terms file for the ``body`` field).
+    pos, end, chunk = start, table.endofdata, _TERMS_CHUNK
+    while pos < end:
+        buf = bytes(table.dbfile.get(pos, min(chunk, end - pos)))
+        i, n = 0, len(buf)
+        while i + head <= n:
+            klen, vlen = unpack(buf, i)
+            kpos = i + head
+            vpos = kpos + klen
+            if vpos + vlen > n:
+                break  # the entry runs past this chunk: read on from it
+            if buf[kpos : kpos + 2] != prefix:
+                return out
+            # W3TermInfo: flags (1 byte), total weight (4), doc frequency (4, big-endian).
+            with contextlib.suppress(UnicodeDecodeError):
+                out[buf[kpos + 2 : vpos].decode("utf-8")] = int.from_bytes(
+                    buf[vpos + 5 : vpos + 9], "big"
+                )
+            i = vpos + vlen
+        if i == 0 and n == end - pos:
+            break  # a truncated table
+        chunk, pos = (chunk * 2 if i == 0 else chunk), pos + i
     return out
 
 
@@ -303,21 +310,7 @@ def _segment_terms(reader: Any, field: str) -> list[str]:
     table = getattr(terms, "_tindex", None)
     fieldmap = getattr(terms, "_fieldmap", None)
     if table is not None and fieldmap is not None and hasattr(table, "closest_key_pos"):
-        # The field's contiguous run of the sorted table, from one read (iterating the keys
-        # of every field, once per field, was most of the cost of the variant tables).
-        return list(_read_dfs(reader, field))
-    if table is not None and fieldmap is not None and hasattr(table, "keys"):
-        if field not in fieldmap:
-            return []
-        prefix = fieldmap[field].to_bytes(2, "big")
-        out = []
-        for key in table.keys():  # noqa: SIM118 - a Whoosh table, not a dict
-            if key[:2] == prefix:
-                try:
-                    out.append(key[2:].decode("utf-8"))
-                except UnicodeDecodeError:
-                    continue
-        return out
+        return list(_read_dfs(reader, field))  # the field's run of the sorted table
     try:
         return [
             t.decode("utf-8") if isinstance(t, bytes) else str(t) for t in reader.lexicon(field)
@@ -358,7 +351,6 @@ class IndexView:
     @classmethod
     def open(cls, whoosh_index: Any, cache: IndexCache) -> IndexView:
         """A view of the last commit of ``whoosh_index`` (a Whoosh searcher only if needed)."""
-        _no_copy()  # once per process, before the first reader (not at import)
         return cls(whoosh_index.reader(), cache, index=whoosh_index)
 
     def close(self) -> None:

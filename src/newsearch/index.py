@@ -303,7 +303,7 @@ class NewsIndex:
 
     # --- writing ------------------------------------------------------------------------------
 
-    def _open_writer(self, workers: int = 1) -> Any:
+    def _open_writer(self, workers: int = 1, pool: Any = None) -> Any:
         if self._writer is None:
             from whoosh.index import LockError
 
@@ -317,7 +317,11 @@ class NewsIndex:
             try:
                 if parallel:
                     self._writer = SafeMpWriter(
-                        self._ix, procs=workers, multisegment=True, **kwargs
+                        self._ix,
+                        procs=workers,
+                        multisegment=True,
+                        pool=pool if pool is not None and pool.procs == workers else None,
+                        **kwargs,
                     )
                 else:
                     self._writer = HookedSegmentWriter(self._ix, **kwargs)
@@ -462,7 +466,7 @@ class NewsIndex:
         report = IngestReport()
         t0 = time.perf_counter()
         seen: dict[str, tuple[str, int]] = {}
-        from .mpwriter import SafeMpWriter
+        from .mpwriter import SafeMpWriter, WorkerPool
 
         bar = IngestProgress(progress)
         # Changed records wait here until the batch is full, then go to one writer whose
@@ -476,6 +480,8 @@ class NewsIndex:
             number = report.commits + 1
             try:
                 if not batch:
+                    if final and pool is not None:
+                        pool.close()  # the workers' memory is not needed for the merge
                     if final and report.commits:
                         bar.phase("merging segments")
                         self._open_writer()  # nothing left to add: just merge what batches left
@@ -483,12 +489,15 @@ class NewsIndex:
                     return
                 bar.phase(f"batch {number}: indexing")
                 procs = workers or (auto_workers() if len(batch) >= PARALLEL_MIN_BATCH else 1)
-                w = self._open_writer(procs)
+                if final and pool is not None and procs == 1:
+                    pool.close()  # a last batch too small for the workers: they are done
+                w = self._open_writer(procs, pool)
                 if not final:  # the last commit stores the tables of the segments it leaves
                     w.before_commit = None
                 parallel = isinstance(w, SafeMpWriter)
                 if parallel:  # the workers do the indexing and count it
                     w.on_wait = lambda: bar.set_indexed(indexed + w.indexed)
+                    w.last_batch = final
                 for n, (is_update, doc) in enumerate(batch, 1):
                     if is_update:
                         w.delete_by_term("id", doc["id"])
@@ -510,8 +519,13 @@ class NewsIndex:
             batch_chars = 0
             report.commits += 1
 
-        reader = self._ix.reader()
+        # The worker processes are forked now, while this process holds no batch: forked
+        # with each batch, every one would start as a copy of it (see WorkerPool).
+        n_workers = workers or auto_workers()
+        pool = WorkerPool(self._ix, n_workers) if n_workers > 1 and self.path else None
+        reader = None
         try:
+            reader = self._ix.reader()
             hashes = _hash_column(reader)
             for rec in read_records(sources):
                 report.read += 1
@@ -556,8 +570,11 @@ class NewsIndex:
             flush(final=True)
             bar.phase("done")
         finally:
-            reader.close()
+            if reader is not None:
+                reader.close()
             bar.close()
+            if pool is not None:
+                pool.close()
         report.seconds = time.perf_counter() - t0
         report.check()
         return report

@@ -58,9 +58,11 @@ def store_search_tables(storage: Any, schema: Any, segments: list[Any]) -> int:
 
         segment = Segment(SegmentReader(storage, schema, seg), 0, IndexCache(0))
         try:
-            tables = {what: (_module(build), build(segment)) for what, build in builders.items()}
+            # Each table is built as it is stored and let go before the next one is built
+            # (each is the size of the segment's vocabulary).
+            built = ((what, (_module(build), build(segment))) for what, build in builders.items())
+            store_tables(storage, sid, built)
         finally:
             segment.close()
-        store_tables(storage, sid, tables)
         done += 1
     return done

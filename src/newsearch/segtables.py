@@ -30,7 +30,7 @@ import importlib.util
 import mmap
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -254,30 +254,41 @@ def _encode_attr(value: Any) -> tuple[str, dict[str, npt.NDArray[Any]]] | None:
     }
 
 
-def encode(tables: Mapping[Any, tuple[str, Any]]) -> bytes:
-    """The side file of ``tables`` (``what -> (builder module, built object)``)."""
+def _encode_table(obj: Any, pos: int, chunks: list[bytes]) -> tuple[dict[str, Any], int]:
+    """Append the arrays of ``obj``'s attributes to ``chunks`` (from file offset ``pos``);
+    returns their descriptions (empty when one cannot be stored) and the next offset."""
+    attrs: dict[str, Any] = {}
+    for name, value in vars(obj).items():
+        enc = _encode_attr(value)
+        if enc is None:
+            return {}, pos
+        kind, arrays = enc
+        placed = {}
+        for aname, arr in arrays.items():
+            data = np.ascontiguousarray(arr).tobytes()
+            placed[aname] = [pos, arr.dtype.str, len(arr)]
+            pad = -len(data) % _ALIGN
+            chunks.append(data + b"\0" * pad)
+            pos += len(data) + pad
+        attrs[name] = {"kind": kind, "arrays": placed}
+    return attrs, pos
+
+
+Tables = Mapping[Any, tuple[str, Any]] | Iterable[tuple[Any, tuple[str, Any]]]
+
+
+def encode(tables: Tables) -> bytes:
+    """The side file of ``tables`` (``what -> (builder module, built object)``, or such pairs:
+    a generator that builds each table as it is asked for has one in memory at a time)."""
     header: dict[str, Any] = {"format": _FORMAT, "tables": {}}
     chunks: list[bytes] = []
     pos = 0
-    for what, (module, obj) in tables.items():
+    for what, (module, obj) in tables.items() if isinstance(tables, Mapping) else tables:
         fp = fingerprint(module)
         if fp is None:
             continue
-        attrs: dict[str, Any] = {}
-        for name, value in vars(obj).items():
-            enc = _encode_attr(value)
-            if enc is None:
-                attrs = {}
-                break
-            kind, arrays = enc
-            placed = {}
-            for aname, arr in arrays.items():
-                data = np.ascontiguousarray(arr).tobytes()
-                placed[aname] = [pos, arr.dtype.str, len(arr)]
-                pad = -len(data) % _ALIGN
-                chunks.append(data + b"\0" * pad)
-                pos += len(data) + pad
-            attrs[name] = {"kind": kind, "arrays": placed}
+        attrs, pos = _encode_table(obj, pos, chunks)
+        del obj  # encoded: let the table go before the next one is built
         if attrs:
             header["tables"][table_key(what)] = {
                 "module": module,
@@ -293,7 +304,7 @@ def side_file(segment_id: str) -> str:
     return segment_id + EXTENSION
 
 
-def store_tables(storage: Any, segment_id: str, tables: Mapping[Any, tuple[str, Any]]) -> None:
+def store_tables(storage: Any, segment_id: str, tables: Tables) -> None:
     """Write the side file of one segment in a Whoosh storage (atomically on disk: a reader
     never sees half a file)."""
     data = encode(tables)
