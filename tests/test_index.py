@@ -331,3 +331,19 @@ def test_small_segment_merge_has_bounded_work(tmp_path: Path) -> None:
     assert report.added == 1 and 30 in segments() and len(ix) == 43
     with pytest.raises(ConfigError):
         SmallSegmentMerge(min_segments=1)
+
+
+def test_in_memory_indexes_write_their_temporary_files_apart() -> None:
+    # Whoosh names a RAM index's temporary directory after the index (/tmp/MAIN.tmp): two
+    # processes shared it, and one deleted it under the other's writer.
+    import os
+    import tempfile
+
+    a, b = NewsIndex.in_memory(), NewsIndex.in_memory()
+    ta, tb = a.whoosh.storage.temp_storage("MAIN.tmp"), b.whoosh.storage.temp_storage("MAIN.tmp")
+    try:
+        assert ta.folder != tb.folder
+        assert ta.folder != os.path.join(tempfile.gettempdir(), "MAIN.tmp")
+    finally:
+        ta.destroy()
+        tb.destroy()

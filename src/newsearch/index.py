@@ -235,12 +235,12 @@ class NewsIndex:
         cache_mb: float = DEFAULT_CACHE_MB,
     ) -> NewsIndex:
         """An index held in RAM: for tests and small apps; gone when the object is."""
-        from whoosh.filedb.filestore import RamStorage
+        from .mpwriter import ram_storage
 
         a, e = _spec(analyzer), _spec(exact_analyzer)
         get_cleaner(cleaner)
         exact_fields = tuple(exact_fields)
-        ix = RamStorage().create_index(build_schema(a, e, exact_fields))
+        ix = ram_storage().create_index(build_schema(a, e, exact_fields))
         return cls(ix, make_manifest(a, e, cleaner, exact_fields), None, 1.0, cache_mb)
 
     # --- reading ------------------------------------------------------------------------------

@@ -439,3 +439,16 @@ class SafeMpWriter(CommitHook, MpWriter):
             self._pool.kill()
         if not self.is_closed:
             super(MpWriter, self).cancel()  # SegmentWriter.cancel: close files, unlock
+
+
+def ram_storage() -> Any:
+    """A RAM storage whose writers' temporary files go to a directory of their own: Whoosh names
+    it after the index (``/tmp/MAIN.tmp``), which two processes would share (one deleting it
+    under the other)."""
+    from whoosh.filedb.filestore import RamStorage
+
+    class _Ram(RamStorage):
+        def temp_storage(self, name: str | None = None) -> Any:
+            return super().temp_storage(None)  # a random name
+
+    return _Ram()
