@@ -89,6 +89,25 @@ def tsv() -> Callable[[Path | str], list[list[str]]]:
     return read_tsv
 
 
+def _children(pid: int) -> set[int]:
+    """Live (not zombie) processes whose parent is ``pid`` (Linux ``/proc``)."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if fields[0] != "Z" and int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+@pytest.fixture(scope="session")
+def children() -> Callable[[int], set[int]]:
+    """``children(pid)``: the live child processes of ``pid`` (ingest workers)."""
+    return _children
+
+
 @pytest.fixture(scope="session")
 def seed_article() -> str:
     return (DATA / "seed" / "scraped_article_ar.txt").read_text(encoding="utf-8")

@@ -10,6 +10,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,19 +35,6 @@ def records(copies: int) -> list[dict[str, Any]]:
     return [
         {**a, "id": f"{a['id']}#{k}", "body": a["body"][:400]} for k in range(copies) for a in base
     ]
-
-
-def children(pid: int) -> set[int]:
-    """Live (not zombie) processes whose parent is ``pid``."""
-    out = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # gone meanwhile
-        if fields[0] != "Z" and int(fields[1]) == pid:
-            out.add(int(stat.parent.name))
-    return out
 
 
 def alive(pid: int) -> bool:
@@ -78,6 +66,7 @@ CHILD = textwrap.dedent(
 
 
 def test_sigkill_of_the_parent_mid_batch_kills_its_workers_and_frees_the_lock(
+    children: Callable[[int], set[int]],
     tmp_path: Path,
 ) -> None:
     recs = records(5)[: 268 + BATCH]
@@ -124,6 +113,7 @@ def test_sigkill_of_the_parent_mid_batch_kills_its_workers_and_frees_the_lock(
 
 
 def test_a_worker_killed_mid_batch_fails_the_batch_instead_of_losing_its_articles(
+    children: Callable[[int], set[int]],
     tmp_path: Path,
 ) -> None:
     from newsearch.errors import WorkerFailedError
@@ -165,7 +155,7 @@ def test_a_worker_killed_mid_batch_fails_the_batch_instead_of_losing_its_article
 
 
 def test_an_interrupt_mid_batch_stops_the_workers_and_releases_the_lock(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    children: Callable[[int], set[int]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from newsearch.mpwriter import SafeMpWriter
 

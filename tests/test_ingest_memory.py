@@ -9,7 +9,7 @@ import os
 import random
 import sys
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,19 +22,6 @@ from newsearch.index import NewsIndex
 
 FIXTURE = Path(__file__).parent / "data" / "ant" / "fixture_articles.jsonl"
 ARTICLES = [orjson.loads(x) for x in FIXTURE.read_text(encoding="utf-8").splitlines()]
-
-
-def children(pid: int) -> set[int]:
-    """Live (not zombie) child processes of ``pid``."""
-    out = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if fields[0] != "Z" and int(fields[1]) == pid:
-            out.add(int(stat.parent.name))
-    return out
 
 
 class _Bytes(io.BytesIO):
@@ -87,6 +74,7 @@ def test_opening_a_segment_copies_none_of_its_files(tmp_path: Path) -> None:
     reason="needs Linux's /proc and 2+ cores",
 )
 def test_workers_are_forked_before_the_first_record_and_serve_every_batch(
+    children: Callable[[int], set[int]],
     tmp_path: Path,
 ) -> None:
     batch = 1_000  # the smallest batch indexed by worker processes
