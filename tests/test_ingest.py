@@ -210,7 +210,7 @@ def _segment_sizes(ix: NewsIndex) -> list[int]:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_an_ingest_leaves_one_new_segment_and_optimize_merges_all(
+def test_an_ingest_leaves_one_segment_per_worker_and_optimize_merges_all(
     tmp_path: Path, workers: int
 ) -> None:
     ix = NewsIndex.create(tmp_path / "ix")
@@ -232,9 +232,11 @@ def test_an_ingest_leaves_one_new_segment_and_optimize_merges_all(
     ix.ingest([good(i) for i in range(25, 31)], batch_size=4, workers=workers)
     assert _segment_sizes(ix) == [6, 25]  # a smaller ingest leaves the bigger segment alone
     ix.ingest([good(i) for i in range(31, 71)], batch_size=20, workers=workers)
-    assert _segment_sizes(ix) == [71]  # a bigger one takes the smaller segments in
+    # A bigger one takes the smaller segments in; worker processes merge them in parallel,
+    # into one segment each.
+    assert _segment_sizes(ix) == ([71] if workers == 1 else [31, 40])
     ix.ingest([good(i) for i in range(71, 74)], workers=workers)
-    assert _segment_sizes(ix) == [3, 71]
+    assert _segment_sizes(ix) == ([3, 71] if workers == 1 else [3, 31, 40])
     ix.optimize()
     assert _segment_sizes(ix) == [74]
 
@@ -277,3 +279,62 @@ def test_progress_shows_articles_indexed_and_the_commit_phases(
     assert -1 not in positions and positions == sorted(positions), (positions, err)
     assert ix.ingest([good(1)], progress=False).unchanged == 1
     assert capsys.readouterr().err == ""  # progress=False draws nothing
+
+
+def _postings_by_id(ix: NewsIndex) -> dict[tuple[str, bytes], list[tuple[str, float, bytes]]]:
+    """Every posting of the index, with article ids for document numbers (a merge renumbers)."""
+    with ix.reader() as r:
+        ids = {n: r.stored_fields(n)["id"] for n in r.all_doc_ids()}
+        out: dict[tuple[str, bytes], list[tuple[str, float, bytes]]] = {}
+        for field, text in r.all_terms():
+            m = r.postings(field, text)
+            while m.is_active():
+                value = m.value() or b""  # an inlined list without values reads back as ""
+                out.setdefault((field, text), []).append((ids[m.id()], m.weight(), value))
+                m.next()
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def test_merging_segments_keeps_every_posting_and_inlines_short_lists(tmp_path: Path) -> None:
+    """Merges stream the segments' postings to the new segment (mpwriter.StreamingMerge), and
+    posting lists of up to INLINE_LIMIT documents live in the terms table: the merged index
+    holds exactly the postings the segments held, updated articles' old postings gone."""
+    from newsearch.mpwriter import INLINE_LIMIT
+
+    ix = NewsIndex.create(tmp_path / "ix")
+    keep_all = lambda writer, segments: list(segments)  # noqa: E731
+    ix.ingest(FIXTURE, batch_size=60, workers=1, merge_policy=keep_all)
+    rows = [orjson.loads(line) for line in FIXTURE.read_bytes().splitlines()[:5]]
+    ix.ingest([{**row, "body": row["body"] + " تحديث"} for row in rows], merge_policy=keep_all)
+    assert len(_segment_sizes(ix)) >= 5
+    before = _postings_by_id(ix)
+    ix.optimize()
+    assert _segment_sizes(ix) == [268]
+    assert _postings_by_id(ix) == before
+    with ix.reader() as r:
+        (leaf, _), *_ = r.leaf_readers()
+        infos = [(ti.doc_frequency(), ti.is_inlined()) for _, ti in leaf.iter_field("body")]
+    assert infos and all(inlined == (df <= INLINE_LIMIT) for df, inlined in infos)
+
+
+def test_worker_processes_merge_an_ingest_in_parallel(tmp_path: Path) -> None:
+    """With worker processes, the last commit hands each a share of the segments to merge
+    (IngestMerge, SafeMpWriter.merge_apart): one segment per worker, of about equal size,
+    with the same postings as a one-process ingest's single segment."""
+    one = NewsIndex.create(tmp_path / "one")
+    one.ingest(FIXTURE, batch_size=40, workers=1)
+    two = NewsIndex.create(tmp_path / "two")
+    committed: list[list[int]] = []
+    real_commit = two.commit
+
+    def commit(**kwargs: Any) -> None:
+        real_commit(**kwargs)
+        committed.append(_segment_sizes(two))
+
+    two.commit = commit  # type: ignore[method-assign]
+    report = two.ingest(FIXTURE, batch_size=40, workers=2)
+    assert report.added == 268 and len(committed[-2]) >= 6  # a segment per batch before ...
+    sizes = _segment_sizes(two)
+    assert len(sizes) == 2 and sum(sizes) == 268 and min(sizes) >= 100  # ... two after
+    assert _segment_sizes(one) == [268]
+    assert _postings_by_id(two) == _postings_by_id(one)

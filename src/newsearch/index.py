@@ -307,10 +307,10 @@ class NewsIndex:
         if self._writer is None:
             from whoosh.index import LockError
 
-            from .mpwriter import HookedSegmentWriter, SafeMpWriter
+            from .mpwriter import HookedSegmentWriter, SafeMpWriter, codec
             from .search_tables import store_search_tables
 
-            kwargs: dict[str, Any] = {"timeout": self.lock_timeout, "delay": 0.05}
+            kwargs: dict[str, Any] = {"timeout": self.lock_timeout, "delay": 0.05, "codec": codec()}
             # An index in RAM cannot be shared with worker processes (they would write their
             # segments into their own copy of it), so it always takes one process.
             parallel = workers > 1 and self.path is not None
@@ -480,12 +480,12 @@ class NewsIndex:
             number = report.commits + 1
             try:
                 if not batch:
-                    if final and pool is not None:
-                        pool.close()  # the workers' memory is not needed for the merge
-                    if final and report.commits:
-                        bar.phase("merging segments")
-                        self._open_writer()  # nothing left to add: just merge what batches left
+                    if final and report.commits:  # nothing to add: merge what batches left
+                        bar.phase("merging segments")  # (in the workers, when there are)
+                        self._open_writer(pool.procs if pool else 1, pool).last_batch = True
                         self.commit(merge_policy=merge_policy)
+                    elif final and pool is not None:
+                        pool.close()
                     return
                 bar.phase(f"batch {number}: indexing")
                 procs = workers or (auto_workers() if len(batch) >= PARALLEL_MIN_BATCH else 1)

@@ -24,11 +24,24 @@ def _merge(writer: Any, chosen: list[Any]) -> None:
         reader.close()
 
 
+def _shares(segments: list[Any], count: int) -> list[list[Any]]:
+    """``segments`` in ``count`` groups of about equal document counts (largest first, each to
+    the group with the fewest), each group in the segments' order."""
+    groups: list[list[int]] = [[] for _ in range(count)]
+    sizes = [0] * count
+    for i in sorted(range(len(segments)), key=lambda i: -segments[i].doc_count_all()):
+        g = sizes.index(min(sizes))
+        groups[g].append(i)
+        sizes[g] += segments[i].doc_count_all()
+    return [[segments[i] for i in sorted(group)] for group in groups]
+
+
 @dataclass(frozen=True)
 class IngestMerge:
-    """The last commit of an ingest merges every segment the ingest wrote into one, together
-    with each older segment holding fewer documents than those new ones; larger older segments
-    are kept as they are.
+    """The last commit of an ingest merges every segment the ingest wrote into one (one per
+    worker process when the ingest has several: they merge in parallel), together with each
+    older segment holding fewer documents than those new ones; larger older segments are kept
+    as they are.
 
     An ingest writes a segment per batch and worker (31 at 71k articles, batches of 5,000, two
     processes): searching them all costs more than one, and so does opening them in every new
@@ -48,10 +61,21 @@ class IngestMerge:
         chosen = new + [s for s in old if s.doc_count_all() < size]
         # The writer's own documents (the last batch, in one process) make a segment of their
         # own: one more is worth merging into it; alone, a segment stays as it is.
-        if len(chosen) < (1 if getattr(writer, "_added", False) else 2):
+        added = getattr(writer, "_added", False)
+        if len(chosen) < (1 if added else 2):
             return list(segments)
+        kept = [s for s in segments if not any(s is c for c in chosen)]
+        # With worker processes (and no documents of the writer's own to merge with), each
+        # worker merges a share of the segments: the merge takes 1/workers of the time and
+        # leaves one segment per worker.
+        apart = getattr(writer, "merge_apart", None)
+        shares = min(getattr(writer, "procs", 1), len(chosen) // 2)
+        if apart is not None and not added and shares > 1:
+            merged: list[Any] | None = apart(_shares(chosen, shares))
+            if merged is not None:
+                return kept + merged
         _merge(writer, chosen)
-        return [s for s in segments if not any(s is c for c in chosen)]
+        return kept
 
 
 @dataclass(frozen=True)

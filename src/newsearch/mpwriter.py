@@ -24,6 +24,9 @@ Both writers the index uses (:class:`SafeMpWriter` and :class:`HookedSegmentWrit
 process) call :attr:`~CommitHook.before_commit` with the segments a commit is about to make
 visible, before Whoosh writes its table of contents: the index stores its search tables with
 them there (:mod:`newsearch.segtables`).
+
+Every writer here also writes with :func:`codec` (short posting lists inside the terms table)
+and merges segments with :class:`StreamingMerge` (without Whoosh's posting pool).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import heapq
 import multiprocessing
 import os
 import pickle
@@ -51,7 +55,14 @@ from whoosh.writing import SegmentWriter
 
 from .errors import WorkerFailedError
 
-__all__ = ["CommitHook", "HookedSegmentWriter", "SafeMpWriter", "WorkerPool"]
+__all__ = [
+    "CommitHook",
+    "HookedSegmentWriter",
+    "SafeMpWriter",
+    "StreamingMerge",
+    "WorkerPool",
+    "codec",
+]
 
 #: How often a worker's watchdog checks that its parent is alive, and how often the parent
 #: checks on its workers (and calls ``on_wait``) while it waits for them.
@@ -64,8 +75,31 @@ _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 WORKER_POOL_MB = 32
 #: Job files waiting in each worker's queue (Whoosh's writer allows 4 per worker).
 _QUEUED_JOBS = 4
+#: Posting lists of at most this many documents are kept inside their term's entry in the terms
+#: table instead of as a compressed block of their own in the postings file. Most terms of a
+#: news index are that short (word pairs, band keys, names: one or two articles each), and a
+#: block costs a pickle, a zlib stream, a header and a seek apiece, at write, merge and read
+#: (measured in docs/benchmarks.md, "Index build speed").
+INLINE_LIMIT = 8
 #: The job that ends a worker's batch: it finishes its segment and sends it to the parent.
 _FINISH = "finish"
+#: The job that merges segments into one: ``(_MERGE, [segment, ...])``; the worker sends the
+#: new segment to the parent (SafeMpWriter.merge_apart).
+_MERGE = "merge"
+
+
+def codec() -> Any:
+    """The codec every writer of an index uses: Whoosh's W3 codec with :data:`INLINE_LIMIT`.
+
+    Whoosh's own default inlines nothing: its posting writer calls ``set_inline`` on the term
+    info, which spells the method ``set_inlined``, so any ``inlinelimit`` above 1 failed there.
+    Readers need nothing: a segment records its codec, and Whoosh reads inlined postings.
+    """
+    from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
+
+    if not hasattr(W3TermInfo, "set_inline"):
+        W3TermInfo.set_inline = W3TermInfo.set_inlined
+    return W3Codec(inlinelimit=INLINE_LIMIT + 1)  # Whoosh inlines lists *shorter* than this
 
 
 def _parent_alive(parent_pid: int, forked: bool) -> bool:
@@ -147,6 +181,9 @@ class _PoolWorker(multiprocessing.Process):
             job = self.jobs.get()
             if job is None:
                 return
+            if isinstance(job, tuple) and job[0] == _MERGE:
+                self.results.put((self.slot, self._merge(job[1])))
+                continue
             if job == _FINISH:  # the batch is complete: its segment goes to the parent
                 segment = writer._finalize_segment() if writer is not None else None
                 writer = None
@@ -154,8 +191,20 @@ class _PoolWorker(multiprocessing.Process):
                 continue
             if writer is None:  # the first job of a batch: the index as of its last commit
                 ix = self.storage.open_index(self.indexname)
-                writer = SegmentWriter(ix, _lk=False, **self.subargs)
+                writer = _WorkerWriter(ix, _lk=False, **self.subargs)
             self._process_file(writer, *job)
+
+    def _merge(self, segments: list[Any]) -> Any:
+        """Merge ``segments`` (as of the parent's writer: its deletions included) into a new
+        segment, not yet part of the index: the parent's commit publishes it."""
+        from whoosh.reading import SegmentReader
+
+        writer = _WorkerWriter(self.storage.open_index(self.indexname), _lk=False, **self.subargs)
+        for seg in segments:
+            reader = SegmentReader(writer.storage, writer.schema, seg)
+            writer.add_reader(reader)
+            reader.close()
+        return writer._finalize_segment()
 
     def _process_file(self, writer: Any, filename: str, doc_count: int) -> None:
         # As whoosh.multiproc.SubWriterTask._process_file: a job file holds pickled
@@ -188,7 +237,7 @@ class WorkerPool:
         self, ix: Any, procs: int, subargs: dict[str, Any] | None = None, lock: Any = None
     ):
         self.procs = procs
-        subargs = {"limitmb": WORKER_POOL_MB, **(subargs or {})}
+        subargs = {"limitmb": WORKER_POOL_MB, "codec": codec(), **(subargs or {})}
         self.counts = multiprocessing.RawArray("q", procs)
         self.results: Any = multiprocessing.Queue()
         self.queues: list[Any] = [multiprocessing.Queue(_QUEUED_JOBS) for _ in range(procs)]
@@ -307,11 +356,88 @@ class CommitHook:
         super()._commit_toc(segments)  # type: ignore[misc]
 
 
-class HookedSegmentWriter(CommitHook, SegmentWriter):
-    """Whoosh's one-process writer with :class:`CommitHook`."""
+def _renumbered(reader: Any, schema: Any, base: int, docmap: dict[int, int] | None) -> Any:
+    """A merged segment's postings as the new segment numbers its documents (as Whoosh's
+    ``SegmentWriter._process_posts``). Whoosh reads an inlined posting list without values
+    back with ``""`` for each, which its posting writer refuses: they are ``b""`` here."""
+    for field, text, docnum, weight, value in reader.iter_postings():
+        if field in schema:
+            doc = base + docnum if docmap is None else docmap[docnum]
+            yield field, text, doc, weight, value or b""
 
 
-class SafeMpWriter(CommitHook, MpWriter):
+class StreamingMerge:
+    """A Whoosh writer mixin: segments merged into it (``add_reader``, by a merge policy) are
+    streamed to the new segment's posting writer at its flush, instead of going through the
+    writer's posting pool.
+
+    Whoosh adds every posting of a merged segment to the pool, which spills sorted runs to
+    disk and merges them back: a second sort of postings that are sorted already (each
+    segment's by term, then document, and the segments' documents numbered one after the
+    other). Merging the segments' streams (and the pool's, for documents added directly) is
+    enough. The writer opens its own reader of each merged segment (the caller closes the one
+    it passed, as Whoosh's merge policies do at once) and closes it after the flush.
+    """
+
+    _streams: list[tuple[Any, int, Any]]
+
+    def add_reader(self, reader: Any) -> None:
+        # As SegmentWriter.add_reader: per-document data now, postings at the flush.
+        from whoosh.reading import SegmentReader
+
+        w: Any = self  # a SegmentWriter (this is its mixin)
+        if not isinstance(reader, SegmentReader):
+            super().add_reader(reader)  # type: ignore[misc]
+            return
+        w._check_state()
+        reader = SegmentReader(w.storage, w.schema, reader.segment())
+        base = w.docnum
+        indexed = {f for f in reader.indexed_field_names() if f in w.schema}
+        docmap = w.write_per_doc(set(w.schema.names()) | indexed, reader)
+        if not hasattr(self, "_streams"):
+            self._streams = []
+        self._streams.append((reader, base, docmap))
+        w._added = True
+
+    def _flush_segment(self) -> None:
+        w: Any = self
+        streams = getattr(self, "_streams", [])
+        if not streams:
+            super()._flush_segment()  # type: ignore[misc]
+            return
+        w.perdocwriter.close()
+        lengths = w.per_document_reader() if w.codec.length_stats else None
+        postings = [w.pool.iter_postings()]
+        postings += [_renumbered(r, w.schema, base, dm) for r, base, dm in streams]
+        try:
+            # (field, term, document, ...) tuples: document numbers differ between streams,
+            # so plain tuple order is the order Whoosh's posting writer needs.
+            w.fieldwriter.add_postings(w.schema, lengths, heapq.merge(*postings))
+            w.fieldwriter.close()
+        finally:
+            if lengths is not None:
+                lengths.close()
+            self._close_streams()
+
+    def _close_streams(self) -> None:
+        for reader, _, _ in getattr(self, "_streams", []):
+            reader.close()
+        self._streams = []
+
+    def cancel(self) -> None:
+        self._close_streams()
+        super().cancel()  # type: ignore[misc]
+
+
+class _WorkerWriter(StreamingMerge, SegmentWriter):
+    """A worker's writer: Whoosh's, merging with :class:`StreamingMerge`."""
+
+
+class HookedSegmentWriter(CommitHook, StreamingMerge, SegmentWriter):
+    """Whoosh's one-process writer with :class:`CommitHook` and :class:`StreamingMerge`."""
+
+
+class SafeMpWriter(CommitHook, StreamingMerge, MpWriter):
     """``whoosh.multiproc.MpWriter`` whose workers die with the parent and hold no lock
     (see the module docstring). Same arguments as ``MpWriter`` (``multisegment=True`` only),
     plus ``pool``: the :class:`WorkerPool` to index with (an ingest's, kept across its
@@ -407,23 +533,16 @@ class SafeMpWriter(CommitHook, MpWriter):
             self._enqueue()
         for slot in self._sent:
             self._put(slot, _FINISH)
-        results: dict[int, Any] = {}
-        while len(results) < len(self._sent):
-            assert self._pool is not None
-            try:
-                slot, segment = self._pool.results.get(timeout=POLL_SECONDS)
-                results[slot] = segment
-            except queue.Empty:
-                self._check_workers()
-                self._wait()
-        if (self._own_pool or self.last_batch) and self._pool is not None:
-            self._pool.close()
+        results = self._gather(len(self._sent))
         # The merge policy sees this batch's segments too (Whoosh merges before they exist, so
-        # the segments of an ingest's last batch were never merged).
+        # the segments of an ingest's last batch were never merged); it may hand merges to the
+        # workers (merge_apart), so they end after it.
         self.segments: list[Any] = self.segments + [
             results[slot] for slot in sorted(results) if results[slot] is not None
         ]
         finalsegments = self._merge_segments(mergetype, optimize, merge)
+        if (self._own_pool or self.last_batch) and self._pool is not None:
+            self._pool.close()
         if self._added:
             finalsegments.append(self._finalize_segment())
         else:
@@ -431,12 +550,39 @@ class SafeMpWriter(CommitHook, MpWriter):
         self._commit_toc(finalsegments)
         self._finish()
 
+    def _gather(self, count: int) -> dict[int, Any]:
+        """The next ``count`` results of the workers, by slot, without blocking for good."""
+        results: dict[int, Any] = {}
+        while len(results) < count:
+            assert self._pool is not None
+            try:
+                slot, segment = self._pool.results.get(timeout=POLL_SECONDS)
+                results[slot] = segment
+            except queue.Empty:
+                self._check_workers()
+                self._wait()
+        return results
+
+    def merge_apart(self, groups: list[list[Any]]) -> list[Any] | None:
+        """Merge each group of segments into one new segment, the groups in parallel, one per
+        worker process; the new segments, or None when this writer has no workers for them (a
+        merge policy then merges in this process). The segments are read as this writer sees
+        them (with its deletions); the commit that follows publishes the new ones."""
+        pool = self._pool
+        if pool is None or pool.closed or not 1 < len(groups) <= pool.procs:
+            return None
+        for slot, group in enumerate(groups):
+            self._put(slot, (_MERGE, group))
+        results = self._gather(len(groups))
+        return [results[slot] for slot in range(len(groups))]
+
     def cancel(self) -> None:
         """Drop every change: stop the workers (Whoosh only sets a flag in the parent's copy
         of each worker object, which never reaches the worker), then release the lock. A pool
         that was indexing this batch is stopped too: its workers hold half a segment."""
         if self._pool is not None and (self._own_pool or self._sent):
             self._pool.kill()
+        self._close_streams()
         if not self.is_closed:
             super(MpWriter, self).cancel()  # SegmentWriter.cancel: close files, unlock
 
