@@ -454,7 +454,7 @@ class NewsIndex:
         progress bars on standard error (default: when it is a terminal) of the records read
         and of the articles indexed, with the phase (indexing, committing, merging).
         ``merge_policy``: how the last commit merges segments (default :class:`IngestMerge`:
-        the ingest leaves one new segment; :class:`SmallSegmentMerge` for small, frequent
+        one new segment per worker process; :class:`SmallSegmentMerge` for small, frequent
         ingests).
         """
         if batch_size < 1 or (workers is not None and workers < 1):
