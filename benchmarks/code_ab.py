@@ -13,9 +13,12 @@ taking turns (A B, then B A, ...) so machine noise hits both alike. Per process:
 Queries are :func:`search_speed.queries` (1-5 words of ANT titles and ARCD questions) in the
 four modes of ``search_speed.py`` (plain, filter, facets, filter+facets). The figures are
 medians over rounds of each process's p50/p95 (ms); ``b/a`` is the ratio of medians.
+``--index-b`` gives B an index of its own: the same code (``--a``/``--b`` default to this
+checkout's ``src``) on two layouts of one corpus, e.g. before and after ``newsearch optimize``.
 
     python benchmarks/code_ab.py --a ../old/src --b src --index .bench-cache/speed/newsearch-all
         [--data ../shared/datasets] [--rounds 3] [--queries 600] [--related 200]
+    python benchmarks/code_ab.py --index TWO_SEGMENTS --index-b ONE_SEGMENT
 """
 
 from __future__ import annotations
@@ -96,6 +99,11 @@ def main() -> int:
     ap.add_argument("--a", type=Path, help="src folder of version A (before)")
     ap.add_argument("--b", type=Path, help="src folder of version B (after)")
     ap.add_argument("--index", type=Path, required=True, help="a newsearch index directory")
+    ap.add_argument(
+        "--index-b",
+        type=Path,
+        help="B's index, to compare two layouts of one corpus (default: --index)",
+    )
     ap.add_argument("--data", type=Path, default=Path("../shared/datasets"))
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--queries", type=int, default=600)
@@ -108,13 +116,15 @@ def main() -> int:
         return 0
     from _common import git_info, machine, package_versions
 
-    versions = {"a": args.a.resolve(), "b": args.b.resolve()}
+    here = Path(__file__).resolve().parents[1] / "src"
+    versions = {"a": (args.a or here).resolve(), "b": (args.b or here).resolve()}
+    indexes = {"a": args.index.resolve(), "b": (args.index_b or args.index).resolve()}
     runs: dict[str, list[dict[str, Any]]] = {"a": [], "b": []}
     for r in range(args.rounds):
         for name in ("a", "b") if r % 2 == 0 else ("b", "a"):
             env = dict(os.environ, PYTHONPATH=f"{versions[name]}{os.pathsep}{HERE}")
             cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--index",
-                   str(args.index.resolve()), "--data", str(args.data.resolve()),
+                   str(indexes[name]), "--data", str(args.data.resolve()),
                    "--queries", str(args.queries), "--related", str(args.related)]  # fmt: skip
             done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
             runs[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -147,7 +157,8 @@ def main() -> int:
     path = args.out / f"code_ab-{stamp}.json"
     path.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     lines = [
-        f"# Latency, A = {args.a}, B = {args.b} ({args.rounds} rounds, medians; ms)\n",
+        f"# Latency, A = {versions['a']} on {indexes['a']}, B = {versions['b']} on "
+        f"{indexes['b']} ({args.rounds} rounds, medians; ms)\n",
         "| what | A p50 | B p50 | B/A | A p95 | B p95 | B/A |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
