@@ -449,13 +449,11 @@ class NewsIndex:
         ``batch_size`` changed records, so a crash loses at most one batch. ``strict``: stop at
         the first bad record, drop the open batch and raise :class:`IngestAborted`.
         ``workers``: indexing processes per batch (Whoosh's multiprocess writer when > 1);
-        default :func:`auto_workers` for batches of at least ``PARALLEL_MIN_BATCH`` records, one
-        process for smaller ones; an in-memory index always takes one process. ``progress``:
-        progress bars on standard error (default: when it is a terminal) of the records read
-        and of the articles indexed, with the phase (indexing, committing, merging).
-        ``merge_policy``: how the last commit merges segments (default :class:`IngestMerge`:
-        one new segment per worker process; :class:`SmallSegmentMerge` for small, frequent
-        ingests).
+        default :func:`auto_workers` for batches of ``PARALLEL_MIN_BATCH`` records or more and
+        a last batch after others, else one; in-memory indexes take one. ``progress``: progress
+        bars on standard error (default: when it is a terminal) of records read and articles
+        indexed, with the phase. ``merge_policy``: how the last commit merges segments (default
+        :class:`IngestMerge`: a segment per worker; :class:`SmallSegmentMerge`: small ingests).
         """
         if batch_size < 1 or (workers is not None and workers < 1):
             raise ConfigError("batch_size and workers must be at least 1")
@@ -488,7 +486,9 @@ class NewsIndex:
                         pool.close()
                     return
                 bar.phase(f"batch {number}: indexing")
-                procs = workers or (auto_workers() if len(batch) >= PARALLEL_MIN_BATCH else 1)
+                # A small last batch of a long ingest goes to the workers too: they merge.
+                big = len(batch) >= PARALLEL_MIN_BATCH or (final and report.commits > 0)
+                procs = workers or (auto_workers() if big else 1)
                 if final and pool is not None and procs == 1:
                     pool.close()  # a last batch too small for the workers: they are done
                 w = self._open_writer(procs, pool)
