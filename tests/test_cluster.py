@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import pickle
 import signal
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import pytest
 ray = pytest.importorskip("ray")
 
 from newsearch.cluster import ClusterSearcher, RayRuntime, ShardedIndex, is_sharded, shard_of  # noqa: E402
+from newsearch.cluster.fanout import FanOut  # noqa: E402
 from newsearch.cluster.manifest import CLUSTER_MANIFEST  # noqa: E402
 from newsearch.errors import (  # noqa: E402
     ArticleNotFoundError,
@@ -271,6 +273,40 @@ def test_related_news_and_copies_across_shards_as_on_one_index(
     assert {c.id for c in got.also_published_by} == {c.id for c in want.also_published_by}
     with pytest.raises(ArticleNotFoundError):
         cs.related("no-such-id")
+
+
+def test_related_news_for_an_article_asked_before_is_one_round(
+    whole: Searcher, cs: ClusterSearcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One call to every shard: candidates, the article's copies and the hits each shard
+    guesses will be shown; a second round (``present``) only for what the guesses missed."""
+    rounds: list[str] = []
+    run = FanOut._run
+
+    def counted(self: FanOut, blobs: dict[int, bytes]) -> dict[int, Any]:
+        rounds.append(pickle.loads(next(iter(blobs.values())))[0])
+        return run(self, blobs)
+
+    monkeypatch.setattr(FanOut, "_run", counted)
+    articles = [A["id"], B["id"], *(a["id"] for a in ARTICLES[:40:8])]
+    for margin in (cs.related_margin, -10):  # -10: no shard presents, every hit is fetched
+        monkeypatch.setattr(cs, "related_margin", margin)
+        for article in articles:
+            want = whole.related(article, k=10)
+            cs.related(article, k=10)
+            rounds.clear()
+            got = cs.related(article, k=10)
+            expected = ["related_round"] if margin >= 0 else ["related_round", "present"]
+            assert rounds == expected, (article, margin)
+            _same_ranking([(h.id, h.score) for h in got], [(h.id, h.score) for h in want])
+            assert [h.title for h in got] == [h.title for h in want]
+            for g, w in zip(got, want, strict=True):
+                assert [c.to_dict() for c in g.also_published_by] == [
+                    c.to_dict() for c in w.also_published_by
+                ]
+            assert [c.to_dict() for c in got.also_published_by] == [
+                c.to_dict() for c in want.also_published_by
+            ]
 
 
 # --- failures --------------------------------------------------------------------------------

@@ -148,13 +148,17 @@ class ClusterSearcher:
         #: did not present (a shard holding more than its share) are fetched in one more
         #: round. 2: with 2 shards and 10 hits, 7 each, one more round for ~11% of queries.
         self.show_margin = 2
+        #: The same for related news, whose hits are cheaper to present (no highlighting by
+        #: default) and whose copies move hits between shards: 3.
+        self.related_margin = 3
         first = self.replicas[0][0]
         self.analyzers: dict[str, Any] = ray.get(first.analyzers.remote(), timeout=60 + timeout)
         self._answers: dict[Question, Any] = {}
         self._stats = CollectionStats(0, 0)  # merged counts of the words seen so far
         self._dfs: tuple[int, dict[str, tuple[int, int]]] = (0, {})  # related news' stems
-        #: Related news' articles by id, until a refresh (see :mod:`.related`).
+        #: Related news' articles by id and key terms by text, until a refresh (:mod:`.related`).
         self.sources: dict[str, Any] = {}
+        self.key_terms: dict[Any, Any] = {}
         #: The shards' snapshots this searcher reads (one more at each refresh).
         self.epoch = 0
         counts = FanOut(self.actors, 60 + timeout, False).each("doc_count")
@@ -199,6 +203,7 @@ class ClusterSearcher:
         self._stats = CollectionStats(0, 0)
         self._dfs = (0, {})
         self.sources = {}
+        self.key_terms = {}
         self.view = ClusterView(sum(counts.values()) // self._replica_count(), epoch)
         return self
 
