@@ -359,6 +359,9 @@ class ClusterSearcher:
             # Feedback reads the first results of the whole index: a third phase, not built.
             raise ConfigError("feedback (pseudo-relevance feedback) is not sharded yet")
         call = self.fanout(allow_partial)
+        whole: Results | None = self._whole(call, t0, "run_whole", request, options, parsed)
+        if whole is not None:
+            return whole
         if request.mode == "advanced":
             return self._advanced(request, options, call, t0)
         plan = self.plan(request, options, parsed, call)
@@ -544,7 +547,20 @@ class ClusterSearcher:
         request, opts = related_request(
             article, options if options is not None else self.options, fields
         )
-        return related(self, self.fanout(allow_partial), request, opts)
+        call, t0 = self.fanout(allow_partial), time.perf_counter()
+        whole: RelatedResults | None = self._whole(call, t0, "related_whole", request, opts)
+        return whole if whole is not None else related(self, call, request, opts)
+
+    def _whole(self, call: FanOut, t0: float, method: str, *args: Any) -> Any:
+        """With one shard, the whole request in one round by the shard's own searcher (the
+        phases merged: it is one index), or ``None`` (more shards; or it failed and
+        ``allow_partial`` said go on: the fan-out then answers from no shard)."""
+        if len(self.replicas) != 1:
+            return None
+        got = call.each(method, *args).get(0)
+        if got is not None:
+            got.shards, got.took_ms = call.shards, (time.perf_counter() - t0) * 1000
+        return got
 
     def duplicates(self, article_id: str, *, min_similarity: float | None = None) -> list[Copy]:
         """As :meth:`Searcher.duplicates <newsearch.search.Searcher.duplicates>`: the

@@ -24,9 +24,10 @@ from ..copies import DuplicateView
 from ..duplicates import Signature, exact, signature_of
 from ..index import NewsIndex
 from ..plan import QueryPlan, QueryWord
+from ..query import ParsedQuery
 from ..related import Source, collapse, own_copies, related_scores
 from ..request import MAX_PAGE_DEPTH, Filters, RankingOptions, RelatedRequest, SearchRequest
-from ..results import Copy, Hit
+from ..results import Copy, Hit, RelatedResults, Results
 from ..schema import TEXT_FIELDS
 from ..search import Searcher
 from ..snapshot import scorer_for
@@ -97,7 +98,8 @@ class ShardSearcher(Packed):
             "refresh", "warm", "vocabulary", "statistics", "frequencies", "query", "fetch",
             "get", "source", "related_candidates", "copies_of", "describe", "present",
             "related_candidates_and_copies", "related_round", "advanced_statistics",
-            "advanced_query", "signatures", "up_to_date", "doc_count",
+            "advanced_query", "signatures", "up_to_date", "doc_count", "run_whole",
+            "related_whole",
         }
     )  # fmt: skip
 
@@ -282,6 +284,17 @@ class ShardSearcher(Packed):
                 key = math.inf if math.isnan(t) else -t if sort == "newest" else t
             entries.append((key, d, "", float(scores[d])))
         return self._ids(ShardPage(total, entries, facets, sort))
+
+    # -- a cluster of one shard: the request's phases merged
+    def run_whole(
+        self, request: SearchRequest, options: RankingOptions, parsed: ParsedQuery | None
+    ) -> Results:
+        """The whole search of one request on this shard (the only one: it is one index)."""
+        return self.searcher.run(request, options, parsed=parsed)
+
+    def related_whole(self, request: RelatedRequest, options: RankingOptions) -> RelatedResults:
+        """Related news on this shard (the only one)."""
+        return self.searcher.related(request, options=options)
 
     # -- advanced mode (Whoosh's query language)
     def _parse(self, request: SearchRequest) -> Any:
