@@ -25,6 +25,8 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..article import Article, parse_published
 from ..duplicates import Signature, signature_of
 from ..errors import ArticleNotFoundError, ConfigError
@@ -151,8 +153,13 @@ def related(
     own: dict[Key, Found] = {}
     of: dict[Key, dict[Key, Found]] = {}
     if request.collapse:
-        sigs = {(shard, d): sig for _, _, shard, d, sig in ranked}
-        kept, own, of = collapse(src_sig, keys, sigs.__getitem__, request.k)
+        raw = {(shard, d): sig for _, _, shard, d, sig in ranked}
+
+        def sig_of(key: Key) -> Signature | None:
+            b = raw[key]
+            return None if b is None else np.frombuffer(b, dtype=np.uint32)
+
+        kept, own, of = collapse(src_sig, keys, sig_of, request.k)
         for s, r in found.items():
             for d, sim, ex in r.own:
                 if (s, d) not in own and (s, d) not in kept:

@@ -79,12 +79,12 @@ class ShardPage:
 @dataclass
 class RelatedRound:
     """A shard's answer to related news' one round (see :meth:`ShardSearcher.related_round`):
-    its total, best candidates ``(score, docnum, id, signature)``, the article's copies here
+    its total, best candidates ``(score, docnum, id, signature's bytes)``, the article's copies here
     ``(docnum, similarity, exact)``, the hits it guessed would be shown, and the descriptions
     of the copies it met (similarity and exactness left for the caller to fill in)."""
 
     total: int
-    candidates: list[tuple[float, int, str, Signature | None]]
+    candidates: list[tuple[float, int, str, bytes | None]]
     own: list[tuple[int, float, bool]]
     hits: list[Hit]
     copies: dict[int, Copy]
@@ -446,7 +446,9 @@ class ShardSearcher(Packed):
         )
         met = sorted(seen)
         copies = dict(zip(met, self.describe([(d, 0.0, False) for d in met]), strict=True))
-        return RelatedRound(total, cands, own, hits, copies)
+        # Signatures as their bytes: the caller reads only those of the candidates it walks.
+        raw = [(sc, d, i, None if g is None else g.tobytes()) for sc, d, i, g in cands]
+        return RelatedRound(total, raw, own, hits, copies)
 
     def present(
         self,
