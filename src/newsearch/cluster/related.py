@@ -133,8 +133,11 @@ def related(
         return ("", "", src.published, d, src.id)
 
     terms = set(stems)
+    # Without highlighting (the default) a hit costs little more than its stored fields:
+    # each shard presents every hit its walk keeps. With it, its share plus a margin.
     share = -(-request.k // max(1, len(call.actors)))  # hits split about evenly over shards
-    show = max(0, min(request.k, share + cs.related_margin))
+    show = request.k + cs.related_margin if not request.highlight else share + cs.related_margin
+    show = max(0, min(request.k, show))
     found: dict[int, RelatedRound] = call.calls(
         {
             s: ("related_round", (fields(s), flt, request, options, words, stats, want, src_sig,

@@ -427,10 +427,10 @@ class ShardSearcher(Packed):
         """Related news' one round on this shard: :meth:`related_candidates_and_copies`,
         and what the caller will most likely show of them, guessed from this shard's
         candidates alone: the hits of the first ``show`` candidates this shard's own walk
-        keeps (:func:`~newsearch.related.collapse`), and the description of every copy that
-        walk met and of the article's copies here. The caller walks every shard's candidates
-        and asks again only for what the guess missed (a hit this shard holds beyond its
-        share, a candidate that is a copy of another shard's hit)."""
+        keeps (:func:`~newsearch.related.collapse`), and the description of the other hits
+        it keeps, of every copy that walk met and of the article's copies here. The caller
+        walks every shard's candidates and asks again only for what the guess missed (a
+        hit this shard holds beyond ``show``, one its walk took for a copy)."""
         total, cands, own = self.related_candidates_and_copies(
             src, flt, request, options, words, stats, want, sig
         )
@@ -438,6 +438,7 @@ class ShardSearcher(Packed):
             sigs = {d: s for _, d, _, s in cands}
             kept, mine, of = collapse(sig, [d for _, d, _, _ in cands], sigs.__getitem__, request.k)
             seen = {d for d, _, _ in own} | set(mine) | {d for g in of.values() for d in g}
+            seen |= set(kept[show:])  # (hits not shown here may be copies of another shard's)
         else:
             kept, seen = [d for _, d, _, _ in cands[: request.k]], set()
         score = {d: sc for sc, d, _, _ in cands}
