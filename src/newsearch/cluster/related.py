@@ -5,17 +5,20 @@
 2. Key terms: the article's stems, with document frequencies added over every shard.
 3. Scores: every shard scores with the merged statistics of the key-term words and returns
    its best candidates with their signatures, and the article's own copies among its
-   articles (one round).
+   articles; in the same round it presents what it guesses will be shown (the hits its own
+   walk of its candidates keeps, the descriptions of the copies that walk met).
 4. Copies: the merged candidates are collapsed here (:func:`newsearch.related.collapse`), so
    a copy on another shard is still listed under its hit.
-5. Present: the kept hits and the copies' descriptions from the shards that hold them (one
-   round).
+5. Present: only what the shards' guesses missed (a hit that one shard's walk took for a
+   copy, a hit beyond what it presented), from the shards holding any: one more round for
+   about 2 articles in 100 at 2 shards.
 
 Rounds: the article (an id: its home shard; kept by id until a refresh, as a popular
 article is asked for again and again), the key terms' frequencies (kept by the cluster
-searcher until a refresh, so a stem seen before costs none), the statistics (kept likewise),
-candidates, present: two for an article asked for before, three for a new one whose words
-were all seen before.
+searcher until a refresh, so a stem seen before costs none; the key terms themselves are
+kept by the article's text), the statistics (kept likewise), candidates: one for an article
+asked for before, two for a new one whose words were all seen before. A cluster of one
+shard answers in one round whatever the article (its own searcher: one index).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ A search is Elasticsearch's ``dfs_query_then_fetch`` over the stages of
 
 A recency sort adds a round (the best relevance and the newest date of every shard, which
 the blend divides by and counts from). Related news is the same shape (:mod:`.related`).
+With one shard the phases are merged: the shard's own searcher takes the whole request.
 """
 
 from __future__ import annotations
