@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import pickle
 import signal
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import pytest
 ray = pytest.importorskip("ray")
 
 from newsearch.cluster import ClusterSearcher, RayRuntime, ShardedIndex, is_sharded, shard_of  # noqa: E402
+from newsearch.cluster.fanout import FanOut  # noqa: E402
 from newsearch.cluster.manifest import CLUSTER_MANIFEST  # noqa: E402
 from newsearch.errors import (  # noqa: E402
     ArticleNotFoundError,
@@ -271,6 +273,78 @@ def test_related_news_and_copies_across_shards_as_on_one_index(
     assert {c.id for c in got.also_published_by} == {c.id for c in want.also_published_by}
     with pytest.raises(ArticleNotFoundError):
         cs.related("no-such-id")
+
+
+@pytest.fixture
+def rounds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The method of each round of calls to the shards, as they are made."""
+    made: list[str] = []
+    run = FanOut._run
+
+    def counted(self: FanOut, blobs: dict[int, bytes]) -> dict[int, Any]:
+        made.append(pickle.loads(next(iter(blobs.values())))[0])
+        return run(self, blobs)
+
+    monkeypatch.setattr(FanOut, "_run", counted)
+    return made
+
+
+def test_related_news_for_an_article_asked_before_is_one_round(
+    whole: Searcher, cs: ClusterSearcher, rounds: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One call to every shard: candidates, the article's copies and the hits each shard
+    guesses will be shown; a second round (``present``) only for what the guesses missed."""
+    articles = [A["id"], B["id"], *(a["id"] for a in ARTICLES[:40:8])]
+    for margin in (cs.related_margin, -10):  # -10: no shard presents, every hit is fetched
+        monkeypatch.setattr(cs, "related_margin", margin)
+        for article in articles:
+            want = whole.related(article, k=10)
+            cs.related(article, k=10)
+            rounds.clear()
+            got = cs.related(article, k=10)
+            expected = ["related_round"] if margin >= 0 else ["related_round", "present"]
+            assert rounds == expected, (article, margin)
+            _same_ranking([(h.id, h.score) for h in got], [(h.id, h.score) for h in want])
+            assert [h.title for h in got] == [h.title for h in want]
+            for g, w in zip(got, want, strict=True):
+                assert [c.to_dict() for c in g.also_published_by] == [
+                    c.to_dict() for c in w.also_published_by
+                ]
+            assert [c.to_dict() for c in got.also_published_by] == [
+                c.to_dict() for c in want.also_published_by
+            ]
+
+
+def test_one_shard_answers_every_request_in_one_round(
+    whole: Searcher, runtime: RayRuntime, tmp_path: Path, rounds: list[str]
+) -> None:
+    """A cluster of one shard merges the phases: the shard's own searcher (one index) takes
+    the whole request, first run or not."""
+    ix = ShardedIndex.create(tmp_path / "ix", shards=1)
+    ix.ingest(RECORDS, progress=False)
+    with ix.searcher(timeout=30) as s:
+        for request in [
+            SearchRequest(QUERIES[0], facets=("source",), date_histogram="month"),
+            SearchRequest(QUERIES[5], page=2, limit=5),
+            SearchRequest("كور*", mode="advanced", sort="newest"),
+        ]:
+            rounds.clear()
+            got, want = s.run(request), whole.run(request)
+            assert rounds == ["run_whole"]
+            _same_ranking([(h.id, h.score) for h in got], [(h.id, h.score) for h in want])
+            assert (got.total, got.facets, [h.rank for h in got]) == (
+                want.total, want.facets, [h.rank for h in want],
+            )  # fmt: skip
+            assert got.shards == {"total": 1, "successful": 1, "failed": 0}
+        rounds.clear()
+        related, want_related = s.related(A["id"]), whole.related(A["id"])
+        assert rounds == ["related_whole"] and related.shards == got.shards
+        _same_ranking([(h.id, h.score) for h in related], [(h.id, h.score) for h in want_related])
+        assert [c.id for c in related.also_published_by] == [COPIES[0]["id"]]
+        with pytest.raises(ArticleNotFoundError):
+            s.related("no-such-id")
+        with pytest.raises(ConfigError, match="facet"):
+            s.search("النفط", facets=("colour",))
 
 
 # --- failures --------------------------------------------------------------------------------

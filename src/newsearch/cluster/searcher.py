@@ -16,6 +16,7 @@ A search is Elasticsearch's ``dfs_query_then_fetch`` over the stages of
 
 A recency sort adds a round (the best relevance and the newest date of every shard, which
 the blend divides by and counts from). Related news is the same shape (:mod:`.related`).
+With one shard the phases are merged: the shard's own searcher takes the whole request.
 """
 
 from __future__ import annotations
@@ -148,13 +149,17 @@ class ClusterSearcher:
         #: did not present (a shard holding more than its share) are fetched in one more
         #: round. 2: with 2 shards and 10 hits, 7 each, one more round for ~11% of queries.
         self.show_margin = 2
+        #: The same for related news, whose hits are cheaper to present (no highlighting by
+        #: default) and whose copies move hits between shards: 3.
+        self.related_margin = 3
         first = self.replicas[0][0]
         self.analyzers: dict[str, Any] = ray.get(first.analyzers.remote(), timeout=60 + timeout)
         self._answers: dict[Question, Any] = {}
         self._stats = CollectionStats(0, 0)  # merged counts of the words seen so far
         self._dfs: tuple[int, dict[str, tuple[int, int]]] = (0, {})  # related news' stems
-        #: Related news' articles by id, until a refresh (see :mod:`.related`).
+        #: Related news' articles by id and key terms by text, until a refresh (:mod:`.related`).
         self.sources: dict[str, Any] = {}
+        self.key_terms: dict[Any, Any] = {}
         #: The shards' snapshots this searcher reads (one more at each refresh).
         self.epoch = 0
         counts = FanOut(self.actors, 60 + timeout, False).each("doc_count")
@@ -199,6 +204,7 @@ class ClusterSearcher:
         self._stats = CollectionStats(0, 0)
         self._dfs = (0, {})
         self.sources = {}
+        self.key_terms = {}
         self.view = ClusterView(sum(counts.values()) // self._replica_count(), epoch)
         return self
 
@@ -354,6 +360,9 @@ class ClusterSearcher:
             # Feedback reads the first results of the whole index: a third phase, not built.
             raise ConfigError("feedback (pseudo-relevance feedback) is not sharded yet")
         call = self.fanout(allow_partial)
+        whole: Results | None = self._whole(call, t0, "run_whole", request, options, parsed)
+        if whole is not None:
+            return whole
         if request.mode == "advanced":
             return self._advanced(request, options, call, t0)
         plan = self.plan(request, options, parsed, call)
@@ -539,7 +548,20 @@ class ClusterSearcher:
         request, opts = related_request(
             article, options if options is not None else self.options, fields
         )
-        return related(self, self.fanout(allow_partial), request, opts)
+        call, t0 = self.fanout(allow_partial), time.perf_counter()
+        whole: RelatedResults | None = self._whole(call, t0, "related_whole", request, opts)
+        return whole if whole is not None else related(self, call, request, opts)
+
+    def _whole(self, call: FanOut, t0: float, method: str, *args: Any) -> Any:
+        """With one shard, the whole request in one round by the shard's own searcher (the
+        phases merged: it is one index), or ``None`` (more shards; or it failed and
+        ``allow_partial`` said go on: the fan-out then answers from no shard)."""
+        if len(self.replicas) != 1:
+            return None
+        got = call.each(method, *args).get(0)
+        if got is not None:
+            got.shards, got.took_ms = call.shards, (time.perf_counter() - t0) * 1000
+        return got
 
     def duplicates(self, article_id: str, *, min_similarity: float | None = None) -> list[Copy]:
         """As :meth:`Searcher.duplicates <newsearch.search.Searcher.duplicates>`: the

@@ -24,9 +24,10 @@ from ..copies import DuplicateView
 from ..duplicates import Signature, exact, signature_of
 from ..index import NewsIndex
 from ..plan import QueryPlan, QueryWord
-from ..related import Source, own_copies, related_scores
+from ..query import ParsedQuery
+from ..related import Source, collapse, own_copies, related_scores
 from ..request import MAX_PAGE_DEPTH, Filters, RankingOptions, RelatedRequest, SearchRequest
-from ..results import Copy, Hit
+from ..results import Copy, Hit, RelatedResults, Results
 from ..schema import TEXT_FIELDS
 from ..search import Searcher
 from ..snapshot import scorer_for
@@ -34,7 +35,7 @@ from ..stats import CollectionStats
 from ..variants import CorrectionCounts, correction_counts
 from .fanout import Packed
 
-__all__ = ["FixedStats", "Question", "ShardPage", "ShardSearcher"]
+__all__ = ["FixedStats", "Question", "RelatedRound", "ShardPage", "ShardSearcher"]
 
 #: A vocabulary question: ("words", skeleton), ("known", field, token) or ("corrections", word).
 Question = tuple[str, ...]
@@ -75,6 +76,20 @@ class ShardPage:
     terms: set[str] = field(default_factory=set)
 
 
+@dataclass
+class RelatedRound:
+    """A shard's answer to related news' one round (see :meth:`ShardSearcher.related_round`):
+    its total, best candidates ``(score, docnum, id, signature's bytes)``, the article's copies here
+    ``(docnum, similarity, exact)``, the hits it guessed would be shown, and the descriptions
+    of the copies it met (similarity and exactness left for the caller to fill in)."""
+
+    total: int
+    candidates: list[tuple[float, int, str, bytes | None]]
+    own: list[tuple[int, float, bool]]
+    hits: list[Hit]
+    copies: dict[int, Copy]
+
+
 class ShardSearcher(Packed):
     """Searches one shard (see the module docstring)."""
 
@@ -82,8 +97,9 @@ class ShardSearcher(Packed):
         {
             "refresh", "warm", "vocabulary", "statistics", "frequencies", "query", "fetch",
             "get", "source", "related_candidates", "copies_of", "describe", "present",
-            "related_candidates_and_copies", "advanced_statistics", "advanced_query", "signatures",
-            "up_to_date", "doc_count",
+            "related_candidates_and_copies", "related_round", "advanced_statistics",
+            "advanced_query", "signatures", "up_to_date", "doc_count", "run_whole",
+            "related_whole",
         }
     )  # fmt: skip
 
@@ -269,6 +285,17 @@ class ShardSearcher(Packed):
             entries.append((key, d, "", float(scores[d])))
         return self._ids(ShardPage(total, entries, facets, sort))
 
+    # -- a cluster of one shard: the request's phases merged
+    def run_whole(
+        self, request: SearchRequest, options: RankingOptions, parsed: ParsedQuery | None
+    ) -> Results:
+        """The whole search of one request on this shard (the only one: it is one index)."""
+        return self.searcher.run(request, options, parsed=parsed)
+
+    def related_whole(self, request: RelatedRequest, options: RankingOptions) -> RelatedResults:
+        """Related news on this shard (the only one)."""
+        return self.searcher.related(request, options=options)
+
     # -- advanced mode (Whoosh's query language)
     def _parse(self, request: SearchRequest) -> Any:
         return self.searcher.view.parse_advanced(request.query, request.fields)
@@ -383,6 +410,46 @@ class ShardSearcher(Packed):
         total, cands = self.related_candidates(src, flt, request, options, words, stats, want)
         own = self.copies_of(sig, src[3]) if request.collapse else []
         return total, cands, own
+
+    def related_round(
+        self,
+        src: tuple[str, str, datetime | None, int | None, str | None],
+        flt: Filters,
+        request: RelatedRequest,
+        options: RankingOptions,
+        words: Sequence[QueryWord],
+        stats: CollectionStats,
+        want: int,
+        sig: Signature | None,
+        terms: set[str],
+        show: int,
+    ) -> RelatedRound:
+        """Related news' one round on this shard: :meth:`related_candidates_and_copies`,
+        and what the caller will most likely show of them, guessed from this shard's
+        candidates alone: the hits of the first ``show`` candidates this shard's own walk
+        keeps (:func:`~newsearch.related.collapse`), and the description of the other hits
+        it keeps, of every copy that walk met and of the article's copies here. The caller
+        walks every shard's candidates and asks again only for what the guess missed (a
+        hit this shard holds beyond ``show``, one its walk took for a copy)."""
+        total, cands, own = self.related_candidates_and_copies(
+            src, flt, request, options, words, stats, want, sig
+        )
+        if request.collapse:
+            sigs = {d: s for _, d, _, s in cands}
+            kept, mine, of = collapse(sig, [d for _, d, _, _ in cands], sigs.__getitem__, request.k)
+            seen = {d for d, _, _ in own} | set(mine) | {d for g in of.values() for d in g}
+            seen |= set(kept[show:])  # (hits not shown here may be copies of another shard's)
+        else:
+            kept, seen = [d for _, d, _, _ in cands[: request.k]], set()
+        score = {d: sc for sc, d, _, _ in cands}
+        hits = self.fetch(
+            [(d, score[d]) for d in kept[:show]], terms, request.highlight, request.snippet_chars
+        )
+        met = sorted(seen)
+        copies = dict(zip(met, self.describe([(d, 0.0, False) for d in met]), strict=True))
+        # Signatures as their bytes: the caller reads only those of the candidates it walks.
+        raw = [(sc, d, i, None if g is None else g.tobytes()) for sc, d, i, g in cands]
+        return RelatedRound(total, raw, own, hits, copies)
 
     def present(
         self,
