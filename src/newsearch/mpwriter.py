@@ -103,6 +103,15 @@ def codec() -> Any:
     return W3Codec(inlinelimit=INLINE_LIMIT + 1)  # Whoosh inlines lists *shorter* than this
 
 
+def _give_back_memory() -> None:
+    """Return what a finished batch's writer freed to the system: the workers live until the
+    ingest's merge, which they run, so their batches' high-water marks would stay resident."""
+    gc.collect()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).malloc_trim(0)  # glibc keeps freed heap otherwise
+
+
 def _parent_alive(parent_pid: int, forked: bool) -> bool:
     if forked:  # a forked worker is reparented (to init or a subreaper) when its parent dies
         return os.getppid() == parent_pid
@@ -188,6 +197,7 @@ class _PoolWorker(multiprocessing.Process):
             if job == _FINISH:  # the batch is complete: its segment goes to the parent
                 segment = writer._finalize_segment() if writer is not None else None
                 writer = None
+                _give_back_memory()  # the worker lives on, idle, through the next batch
                 self.results.put((self.slot, segment))
                 continue
             if writer is None:  # the first job of a batch: the index as of its last commit
