@@ -7,6 +7,7 @@ articles, is shown in ``Results.expansions``, and is gone when its option is off
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,8 +17,9 @@ from hypothesis import strategies as st
 
 from newsearch import NewsIndex
 from newsearch.expand import find_dates, form_candidates, script_candidates
+from newsearch.loanwords import looks_native, roots_of
 from newsearch.translit import MAX_SPELLINGS, arabic_spellings
-from newsearch.variants import spelling_candidates
+from newsearch.variants import foreign_candidates, spelling_candidates
 
 # --- the pure parts -------------------------------------------------------------------------
 
@@ -257,3 +259,78 @@ def test_frequent_native_words_a_consonant_apart_stay_apart(spellings: NewsIndex
     titles, r = _ids(spellings, "مثيرة")
     assert titles and all("مثيرة" in t for t in titles)
     assert not r.expansions
+
+
+# --- foreign names and native words (loanwords) ---------------------------------------------
+
+
+def test_foreign_candidates_change_vowels_nh_and_a_french_h() -> None:
+    assert "ديفيد" in foreign_candidates("دافيد")
+    assert "السوفييتي" in foreign_candidates("السوفياتي")
+    assert "مورينهو" in foreign_candidates("مورينيو")
+    assert "هولاند" in foreign_candidates("اولاند")
+    assert foreign_candidates("بلد") == []
+
+
+def test_a_word_looks_native_when_its_root_has_other_forms_in_the_index() -> None:
+    known = {"بلاد", "بلدان", "بليد", "شريك", "اشتراك", "مشترك", "ديفيد"}
+
+    def one(words: Sequence[str]) -> list[list[str]]:
+        return [[w] for w in words]
+
+    def df(stem: str) -> int:
+        return 5 if stem in known else 0
+
+    assert looks_native("البلديه", "بلد", one, df)
+    assert looks_native("مشاركه", "مشارك", one, df)
+    assert not looks_native("دافيد", "دافيد", one, df)
+    assert not looks_native("الفلبين", "فلبين", one, df)
+    assert roots_of("قواعد") & roots_of("قاعده", "قاعد")  # a plural shares its root
+    assert not roots_of("كمال") & roots_of("جمال")
+
+
+@pytest.fixture(scope="module")
+def loanwords() -> NewsIndex:
+    """Foreign names in two spellings a vowel apart, and native words with their roots' other
+    forms: جمال and كمال (a "g" letter apart), البلدية and بليد (a vowel apart)."""
+    docs: list[dict[str, Any]] = []
+
+    def add(word: str, n: int = 3) -> None:
+        for i in range(n):
+            docs.append(_article(len(docs), f"خبر عن {word} {i}", f"قال {word} اليوم. {FILLER}"))
+
+    for word in ("ديفيد", "دافيد", "الفلبين", "الفيليبين", "مورينيو", "مورينهو"):
+        add(word)
+    for word in ("جمال", "كمال", "جميل", "الجمل", "اجمالي", "كامل", "اكمال", "تكميل"):
+        add(word)
+    for word in ("البلدية", "بليد", "البلاد", "البلدان"):
+        add(word)
+    docs += [_article(len(docs), f"أخبار متفرقة {i}", f"{FILLER} رقم {i}") for i in range(30)]
+    ix = NewsIndex.in_memory()
+    ix.ingest(docs, progress=False)
+    return ix
+
+
+@pytest.mark.parametrize(
+    ("typed", "other"),
+    [("ديفيد", "دافيد"), ("دافيد", "ديفيد"), ("الفلبين", "الفيليبين"),
+     ("الفيليبين", "الفلبين"), ("مورينيو", "مورينهو"), ("مورينهو", "مورينيو")],
+)  # fmt: skip
+def test_a_foreign_name_finds_its_spelling_with_vowels_heard_differently(
+    loanwords: NewsIndex, typed: str, other: str
+) -> None:
+    titles, r = _ids(loanwords, typed)
+    assert len(titles) == 6
+    assert all(t.startswith(f"خبر عن {typed} ") for t in titles[:3])
+    assert all(t.startswith(f"خبر عن {other} ") for t in titles[3:])
+    assert r.expansions
+    assert len(_ids(loanwords, typed, variants=False)[0]) == 3
+
+
+@pytest.mark.parametrize(("typed", "other"), [("جمال", "كمال"), ("كمال", "جمال"),
+                                              ("البلدية", "بليد")])  # fmt: skip
+def test_a_native_word_does_not_find_its_neighbour_of_another_root(
+    loanwords: NewsIndex, typed: str, other: str
+) -> None:
+    titles, _ = _ids(loanwords, typed)
+    assert titles and not any(other in t for t in titles)

@@ -29,6 +29,7 @@ __all__ = [
     "add_correction_counts",
     "correction_counts",
     "corrections",
+    "foreign_candidates",
     "is_variant",
     "rank_corrections",
     "segment_tables",
@@ -224,6 +225,33 @@ def spelling_candidates(word: str, vowels: bool = True) -> list[str]:
                 out[word[:i] + other + word[i + 1 :]] = None
         if word[0] == "ه":  # a French silent h: هولاند/أولاند
             out["ا" + word[1:]] = None
+    out.pop(word, None)
+    return list(out)
+
+
+def foreign_candidates(word: str) -> list[str]:
+    """Spellings of a normalized foreign word that would be other words if it were native,
+    one change away: an inner long vowel for another (دافيد/ديفيد, السوفياتي/السوفييتي),
+    Portuguese nh as نه or ني (مورينيو/مورينهو), a French silent h restored (أولاند/هولاند).
+    For words that do not look native only (:mod:`newsearch.loanwords`): in a native word a
+    vowel changed is most often another word (بلد/بليد).
+
+    >>> "ديفيد" in foreign_candidates("دافيد"), "السوفييتي" in foreign_candidates("السوفياتي")
+    (True, True)
+    >>> "مورينهو" in foreign_candidates("مورينيو"), "هولاند" in foreign_candidates("اولاند")
+    (True, True)
+    """
+    if len(word) < MIN_VARIANT_CHARS or not word.isalpha():
+        return []
+    out: dict[str, None] = {}
+    for i in range(1, len(word) - 1):
+        if word[i] in _LONG:
+            for v in _LONG:
+                out[word[:i] + v + word[i + 1 :]] = None
+        if word[i - 1] == "ن" and word[i] in "يه" and word[i + 1] in _LONG:
+            out[word[:i] + ("ه" if word[i] == "ي" else "ي") + word[i + 1 :]] = None
+    if len(word) >= 5 and word[0] == "ا" and word[1] != "ل":
+        out["ه" + word[1:]] = None
     out.pop(word, None)
     return list(out)
 
