@@ -7,7 +7,6 @@ articles, is shown in ``Results.expansions``, and is gone when its option is off
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -275,16 +274,13 @@ def test_foreign_candidates_change_vowels_nh_and_a_french_h() -> None:
 def test_a_word_looks_native_when_its_root_has_other_forms_in_the_index() -> None:
     known = {"بلاد", "بلدان", "بليد", "شريك", "اشتراك", "مشترك", "ديفيد"}
 
-    def one(words: Sequence[str]) -> list[list[str]]:
-        return [[w] for w in words]
-
     def df(stem: str) -> int:
         return 5 if stem in known else 0
 
-    assert looks_native("البلديه", "بلد", one, df)
-    assert looks_native("مشاركه", "مشارك", one, df)
-    assert not looks_native("دافيد", "دافيد", one, df)
-    assert not looks_native("الفلبين", "فلبين", one, df)
+    assert looks_native("البلديه", "بلد", df)
+    assert looks_native("مشاركه", "مشارك", df)
+    assert not looks_native("دافيد", "دافيد", df)
+    assert not looks_native("الفلبين", "فلبين", df)
     assert roots_of("قواعد") & roots_of("قاعده", "قاعد")  # a plural shares its root
     assert not roots_of("كمال") & roots_of("جمال")
 
@@ -334,3 +330,43 @@ def test_a_native_word_does_not_find_its_neighbour_of_another_root(
 ) -> None:
     titles, _ = _ids(loanwords, typed)
     assert titles and not any(other in t for t in titles)
+
+
+@pytest.fixture(scope="module")
+def split_names() -> NewsIndex:
+    """A name written joined, and split: in the lead of some articles, only deep in the body
+    (past the lead whose word pairs are indexed) of others; a native half (بكر) elsewhere."""
+    docs: list[dict[str, Any]] = []
+    deep = " ".join([FILLER] * 8)
+
+    def add(title: str, body: str) -> None:
+        docs.append(_article(len(docs), title, body))
+
+    for i in range(3):
+        add(f"خبر عن فيسبوك {i}", f"قالت فيسبوك اليوم. {FILLER}")
+        add(f"خبر أول {i}", f"قالت شركة فيس بوك اليوم. {FILLER}")
+        add(f"خبر آخر {i}", f"{deep} ونشرت على فيس بوك صورا.")
+        add(f"خبر عن دياربكر {i}", f"في دياربكر اليوم. {FILLER}")
+    for i in range(2):
+        add(f"خبر من ديار بكر {i}", f"في ديار بكر اليوم. {FILLER}")
+    for i in range(20):
+        add(f"مسجد أبي بكر {i}", f"صلى الناس في مسجد أبي بكر. {FILLER}")
+    docs += [_article(len(docs), f"أخبار متفرقة {i}", f"{FILLER} رقم {i}") for i in range(20)]
+    ix = NewsIndex.in_memory()
+    ix.ingest(docs, progress=False)
+    return ix
+
+
+def test_a_joined_name_finds_its_split_spelling_past_the_lead(split_names: NewsIndex) -> None:
+    titles, r = _ids(split_names, "فيسبوك")
+    assert all(t.startswith("خبر عن فيسبوك") for t in titles[:3])
+    assert sum(t.startswith("خبر آخر") for t in titles) == 3  # "فيس بوك" past the lead
+    assert "فيس" in _kinds(r)["spelling"]
+
+
+def test_a_half_that_is_a_word_of_its_own_does_not_stand_for_the_name(
+    split_names: NewsIndex,
+) -> None:
+    titles, _ = _ids(split_names, "دياربكر")
+    assert sum(t.startswith("خبر من ديار بكر") for t in titles) == 2
+    assert not any(t.startswith("مسجد") for t in titles)

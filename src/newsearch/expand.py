@@ -353,11 +353,17 @@ def word_looks_native(word: str, stem: str, analyzers: Analyzers, vocabulary: Vo
     Arabic root with other forms in the index (:func:`~newsearch.loanwords.looks_native`)."""
     from .loanwords import looks_native
 
+    # Remembered for the snapshot when the vocabulary keeps a table for it.
+    memo: dict[str, bool] | None = getattr(vocabulary, "native_words", None)
+    if memo is not None and word in memo:
+        return memo[word]
     body = "body" if "body" in analyzers else next(iter(analyzers))
-    return looks_native(
-        word, stem, lambda ws: _stems_of(analyzers, body, ws),
-        lambda t: vocabulary.frequency(body, t),
-    )  # fmt: skip
+    native = looks_native(word, stem, lambda t: vocabulary.frequency(body, t))
+    if memo is not None:
+        if len(memo) > 100_000:
+            memo.clear()
+        memo[word] = native
+    return native
 
 
 def native_neighbours(
@@ -377,6 +383,15 @@ def native_neighbours(
         for v in variants
         if not roots_of(v) & own and word_looks_native(v, v, analyzers, vocabulary)
     }
+
+
+#: A half of a word the index writes split stands for it when the pair leads at least this
+#: share of the half's articles (pairs are indexed in the title and the lead only).
+SPLIT_HALF_SHARE = 0.15
+
+
+def split_halves(terms: Sequence[Term]) -> set[str]:
+    return {t.token for t in terms if not t.field.endswith("_pairs")}
 
 
 #: Weight of the common spellings of a rare typed spelling, inside the typed word.
@@ -414,7 +429,7 @@ def spelling_terms(
     A very frequent word is left alone, so native words a letter apart (الخليج/الخلايج) are
     not pulled in."""
     from .normalize import normalize
-    from .variants import foreign_candidates, spelling_candidates
+    from .variants import foreign_candidates, g_equal, spelling_candidates
 
     word = normalize(text).strip()
     if " " in word or not word.isalpha():
@@ -441,8 +456,17 @@ def spelling_terms(
     # between words that do not look native: a vowel changed in a native word is most often
     # another native word (البلدية/بليد, الشمالية/الشملية).
     consonant = set(spelling_candidates(word, vowels=False))
+    typed_stem = max(own, key=len)
+    # Three letters: a native word's stem (اسد/اسود, ملا/مولا). Decided before the foreign
+    # candidates are made: most query words look native, and need none.
+    typed_foreign = (
+        vowel_changes
+        and (looked or typed < most)  # else no candidate could be used
+        and len(typed_stem) >= 4
+        and not word_looks_native(word, typed_stem, analyzers, vocabulary)
+    )
     quality: list[str] = []
-    if vowel_changes:
+    if typed_foreign:
         # One change of a foreign word's own, or two changes of which one is a vowel
         # (الفلبين/الفيليبين, رافايل/رفائيل).
         first = foreign_candidates(word)
@@ -452,20 +476,18 @@ def spelling_terms(
             changed = set(spelling_candidates(c, vowels=False))
             return [v for v in spelling_candidates(c) if v not in changed]
 
-        more = [c2 for c in vowel for c2 in vowels_of(c)]
+        # Two changes make hundreds of candidates: only for rare words of six letters or more.
+        two = len(word) >= 6 and typed <= peers_most
+        more = [c2 for c in vowel for c2 in vowels_of(c)] if two else []
         seen = {word, *cands}
         quality = [c for c in dict.fromkeys(first + more) if c not in seen]
-    native: dict[str, bool] = {}
 
     def foreign(cand: str, stem: str) -> bool:
-        if not vowel_changes or min(len(stem), len(max(own, key=len))) < 4:
-            return False  # three letters: a native word's (اسد/اسود, ملا/مولا)
-        for w, st in ((word, max(own, key=len)), (cand, stem)):
-            if w not in native:
-                native[w] = word_looks_native(w, st, analyzers, vocabulary)
-            if native[w]:
-                return False
-        return True
+        return (
+            typed_foreign
+            and len(stem) >= 4
+            and not word_looks_native(cand, stem, analyzers, vocabulary)
+        )
 
     tried = cands + quality
     for cand, stems in zip(tried, _stems_of(analyzers, body, tried), strict=True):
@@ -518,15 +540,29 @@ def spelling_terms(
             pair = f"{left[0]} {right[0]}"
             df = vocabulary.frequency(f"{body}_pairs", pair)
             pairs = [Term(f"{f}_pairs", pair, weights[f]) for f in TEXT_FIELDS if f in weights]
+            # Pairs are indexed in the lead only: deeper in the body, a half stands for the
+            # name when a good share of its articles lead with the pair (فيس and بوك for
+            # فيسبوك; not بكر for دياربكر), in the weaker word.
+            halves_in = [
+                h
+                for h in (left[0], right[0])
+                if len(h) >= 3 and 2 <= df >= SPLIT_HALF_SHARE * vocabulary.frequency(body, h)
+            ]
+            # ... and the half with another "g" letter (بيونغ/بيونج).
+            halves_in += [v for h in halves_in for v in vocabulary.variants(h) if g_equal(h, v)]
+            alone = [Term(f, h, weights[f]) for h in halves_in for f in TEXT_FIELDS if f in weights]
             if common(df) and 3 <= i <= len(word) - 3:
                 out += pairs
                 found.append(f"{word[:i]} {word[i:]}")
+                if looked:
+                    split, others = alone, others + halves_in
                 break
             if looked and 2 <= df <= most and not split:
-                split = pairs
-                others.append(f"{word[:i]} {word[i:]}")
+                split = pairs + alone
+                others += [f"{word[:i]} {word[i:]}", *halves_in]
     if other is not None:
-        other += [t for t in terms_of([o for o in others if " " not in o], fields, analyzers)
+        words = [o for o in others if " " not in o and o not in split_halves(split)]
+        other += [t for t in terms_of(words, fields, analyzers)
                   if t.token not in own] + split  # fmt: skip
     return out, tuple(found)
 

@@ -96,27 +96,29 @@ def readings(word: str) -> list[tuple[tuple[str, ...], tuple[str, ...], str]]:
     return out
 
 
-Stems = Callable[[Sequence[str]], list[list[str]]]
 Frequency = Callable[[str], int]
 
 
-def root_family(words: Sequence[str], stems: Stems, frequency: Frequency) -> list[str]:
-    """The largest family of known forms (stems in at least :data:`FORM_MIN_DF` documents,
-    other than ``words``) of a root read in any of ``words`` (forms of one word). ``stems``
-    maps words to their index stems (one analyzer call for all), ``frequency`` a stem to its
-    document count."""
-    roots: dict[tuple[str, ...], list[str]] = {}
+def root_family(words: Sequence[str], frequency: Frequency, enough: int = 0) -> list[str]:
+    """The largest family of known forms (in at least :data:`FORM_MIN_DF` documents, other
+    than ``words``) of a root read in any of ``words`` (forms of one word). Forms are looked
+    up in the shape of the index's light stems (a final ة dropped: مشاركه -> مشارك);
+    ``frequency`` maps a stem to its document count. Stops at the first family of ``enough``
+    forms, when given: a native word's root usually has them among its first patterns."""
+    roots: dict[tuple[str, ...], tuple[tuple[str, ...], str]] = {}
     for word in words:
         for root, patterns, slots in readings(word):
-            roots.setdefault(root, [_fill(p, root, slots) for p in patterns])
-    flat = [f for forms in roots.values() for f in forms]
-    if not flat:
-        return []
-    cut = iter(stems(flat))
+            roots.setdefault(root, (patterns, slots))
     best: list[str] = []
-    for forms in roots.values():
-        found = {s[0] for s in (next(cut) for _ in forms) if len(s) == 1 and s[0] not in words}
-        known = sorted(f for f in found if frequency(f) >= FORM_MIN_DF)
+    for root, (patterns, slots) in roots.items():
+        known: list[str] = []
+        for p in patterns:
+            form = _fill(p, root, slots)
+            form = form[:-1] if form.endswith("ه") and len(form) > 3 else form
+            if form not in words and form not in known and frequency(form) >= FORM_MIN_DF:
+                known.append(form)
+                if enough and len(known) >= enough:
+                    return known
         if len(known) > len(best):
             best = known
     return best
@@ -146,20 +148,17 @@ def forms_of(word: str) -> list[str]:
     return list(out)
 
 
-def looks_native(
-    word: str, stem: str, stems: Stems, frequency: Frequency, family: int = NATIVE_FAMILY
-) -> bool:
+def looks_native(word: str, stem: str, frequency: Frequency, family: int = NATIVE_FAMILY) -> bool:
     """Whether a normalized ``word`` (with ``stem``, its index stem) reads as a form of a
     root that has at least ``family`` forms in the vocabulary.
 
     >>> known = {"بلاد", "بلدان", "بليد", "ديفيد"}
-    >>> one = lambda words: [[w] for w in words]
     >>> df = lambda s: 5 if s in known else 0
-    >>> looks_native("البلديه", "بلد", one, df), looks_native("دافيد", "دافيد", one, df)
+    >>> looks_native("البلديه", "بلد", df), looks_native("دافيد", "دافيد", df)
     (True, False)
     """
     forms = list(dict.fromkeys([stem, *forms_of(word)]))
-    return len(root_family(forms, stems, frequency)) >= family
+    return len(root_family(forms, frequency, enough=family)) >= family
 
 
 def roots_of(word: str, stem: str = "") -> set[tuple[str, ...]]:

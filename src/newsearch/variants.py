@@ -30,6 +30,7 @@ __all__ = [
     "correction_counts",
     "corrections",
     "foreign_candidates",
+    "g_equal",
     "is_variant",
     "rank_corrections",
     "segment_tables",
@@ -71,7 +72,8 @@ def variant_key(word: str) -> str:
     return _INNER_VOWELS.sub("", w)
 
 
-def _g_equal(a: str, b: str) -> bool:
+def g_equal(a: str, b: str) -> bool:
+    """Whether two words are the same up to their "g" letters (بيونغ/بيونج)."""
     return len(a) == len(b) and all(
         x == y or (x in _G and y in _G) for x, y in zip(a, b, strict=True)
     )
@@ -96,13 +98,13 @@ def is_variant(a: str, b: str) -> bool:
     a, b = a.replace("تش", "ش"), b.replace("تش", "ش")
     if a == b:
         return True
-    if _g_equal(a, b):
+    if g_equal(a, b):
         return True
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
     if len(long_) - len(short) != 1 or longest < 5:
         return False
     for i in range(1, len(long_)):  # the dropped vowel is never the first letter
-        if long_[i] in _VOWELS and _g_equal(long_[:i] + long_[i + 1 :], short):
+        if long_[i] in _VOWELS and g_equal(long_[:i] + long_[i + 1 :], short):
             return True
     return False
 
@@ -250,6 +252,11 @@ def foreign_candidates(word: str) -> list[str]:
                 out[word[:i] + v + word[i + 1 :]] = None
         if word[i - 1] == "ن" and word[i] in "يه" and word[i + 1] in _LONG:
             out[word[:i] + ("ه" if word[i] == "ي" else "ي") + word[i + 1 :]] = None
+    # A hamza on ي after ا written or not (normalized ئ is يي): رافايل/رافائيل.
+    if "ايي" in word[1:]:
+        out[word[0] + word[1:].replace("ايي", "اي")] = None
+    elif "اي" in word[1:-1]:
+        out[word[0] + word[1:].replace("اي", "ايي")] = None
     if len(word) >= 5 and word[0] == "ا" and word[1] != "ل":
         out["ه" + word[1:]] = None
     out.pop(word, None)
@@ -383,6 +390,8 @@ class IndexVocabulary:
         self.view = view
         self.fields = tuple(fields)
         self._variants: VariantIndex | None = None
+        #: whether a query word looks native (:func:`newsearch.expand.word_looks_native`)
+        self.native_words: dict[str, bool] = {}
 
     @property
     def variant_index(self) -> VariantIndex:
