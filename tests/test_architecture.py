@@ -69,6 +69,7 @@ LAYERS: dict[str, int] = {
     "web": 8,
     "evaluate": 8,
     "translit": 0,
+    "loanwords": 0,
     "words": 6,
     "expand": 6,
     "feedback": 6,

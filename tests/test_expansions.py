@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from newsearch import NewsIndex
 from newsearch.expand import find_dates, form_candidates, script_candidates
+from newsearch.loanwords import looks_native, roots_of
 from newsearch.translit import MAX_SPELLINGS, arabic_spellings
-from newsearch.variants import spelling_candidates
+from newsearch.variants import foreign_candidates, spelling_candidates
 
 # --- the pure parts -------------------------------------------------------------------------
 
@@ -257,3 +258,115 @@ def test_frequent_native_words_a_consonant_apart_stay_apart(spellings: NewsIndex
     titles, r = _ids(spellings, "مثيرة")
     assert titles and all("مثيرة" in t for t in titles)
     assert not r.expansions
+
+
+# --- foreign names and native words (loanwords) ---------------------------------------------
+
+
+def test_foreign_candidates_change_vowels_nh_and_a_french_h() -> None:
+    assert "ديفيد" in foreign_candidates("دافيد")
+    assert "السوفييتي" in foreign_candidates("السوفياتي")
+    assert "مورينهو" in foreign_candidates("مورينيو")
+    assert "هولاند" in foreign_candidates("اولاند")
+    assert foreign_candidates("بلد") == []
+
+
+def test_a_word_looks_native_when_its_root_has_other_forms_in_the_index() -> None:
+    known = {"بلاد", "بلدان", "بليد", "شريك", "اشتراك", "مشترك", "ديفيد"}
+
+    def df(stem: str) -> int:
+        return 5 if stem in known else 0
+
+    assert looks_native("البلديه", "بلد", df)
+    assert looks_native("مشاركه", "مشارك", df)
+    assert not looks_native("دافيد", "دافيد", df)
+    assert not looks_native("الفلبين", "فلبين", df)
+    assert roots_of("قواعد") & roots_of("قاعده", "قاعد")  # a plural shares its root
+    assert not roots_of("كمال") & roots_of("جمال")
+
+
+@pytest.fixture(scope="module")
+def loanwords() -> NewsIndex:
+    """Foreign names in two spellings a vowel apart, and native words with their roots' other
+    forms: جمال and كمال (a "g" letter apart), البلدية and بليد (a vowel apart)."""
+    docs: list[dict[str, Any]] = []
+
+    def add(word: str, n: int = 3) -> None:
+        for i in range(n):
+            docs.append(_article(len(docs), f"خبر عن {word} {i}", f"قال {word} اليوم. {FILLER}"))
+
+    for word in ("ديفيد", "دافيد", "الفلبين", "الفيليبين", "مورينيو", "مورينهو"):
+        add(word)
+    for word in ("جمال", "كمال", "جميل", "الجمل", "اجمالي", "كامل", "اكمال", "تكميل"):
+        add(word)
+    for word in ("البلدية", "بليد", "البلاد", "البلدان"):
+        add(word)
+    docs += [_article(len(docs), f"أخبار متفرقة {i}", f"{FILLER} رقم {i}") for i in range(30)]
+    ix = NewsIndex.in_memory()
+    ix.ingest(docs, progress=False)
+    return ix
+
+
+@pytest.mark.parametrize(
+    ("typed", "other"),
+    [("ديفيد", "دافيد"), ("دافيد", "ديفيد"), ("الفلبين", "الفيليبين"),
+     ("الفيليبين", "الفلبين"), ("مورينيو", "مورينهو"), ("مورينهو", "مورينيو")],
+)  # fmt: skip
+def test_a_foreign_name_finds_its_spelling_with_vowels_heard_differently(
+    loanwords: NewsIndex, typed: str, other: str
+) -> None:
+    titles, r = _ids(loanwords, typed)
+    assert len(titles) == 6
+    assert all(t.startswith(f"خبر عن {typed} ") for t in titles[:3])
+    assert all(t.startswith(f"خبر عن {other} ") for t in titles[3:])
+    assert r.expansions
+    assert len(_ids(loanwords, typed, variants=False)[0]) == 3
+
+
+@pytest.mark.parametrize(("typed", "other"), [("جمال", "كمال"), ("كمال", "جمال"),
+                                              ("البلدية", "بليد")])  # fmt: skip
+def test_a_native_word_does_not_find_its_neighbour_of_another_root(
+    loanwords: NewsIndex, typed: str, other: str
+) -> None:
+    titles, _ = _ids(loanwords, typed)
+    assert titles and not any(other in t for t in titles)
+
+
+@pytest.fixture(scope="module")
+def split_names() -> NewsIndex:
+    """A name written joined, and split: in the lead of some articles, only deep in the body
+    (past the lead whose word pairs are indexed) of others; a native half (بكر) elsewhere."""
+    docs: list[dict[str, Any]] = []
+    deep = " ".join([FILLER] * 8)
+
+    def add(title: str, body: str) -> None:
+        docs.append(_article(len(docs), title, body))
+
+    for i in range(3):
+        add(f"خبر عن فيسبوك {i}", f"قالت فيسبوك اليوم. {FILLER}")
+        add(f"خبر أول {i}", f"قالت شركة فيس بوك اليوم. {FILLER}")
+        add(f"خبر آخر {i}", f"{deep} ونشرت على فيس بوك صورا.")
+        add(f"خبر عن دياربكر {i}", f"في دياربكر اليوم. {FILLER}")
+    for i in range(2):
+        add(f"خبر من ديار بكر {i}", f"في ديار بكر اليوم. {FILLER}")
+    for i in range(20):
+        add(f"مسجد أبي بكر {i}", f"صلى الناس في مسجد أبي بكر. {FILLER}")
+    docs += [_article(len(docs), f"أخبار متفرقة {i}", f"{FILLER} رقم {i}") for i in range(20)]
+    ix = NewsIndex.in_memory()
+    ix.ingest(docs, progress=False)
+    return ix
+
+
+def test_a_joined_name_finds_its_split_spelling_past_the_lead(split_names: NewsIndex) -> None:
+    titles, r = _ids(split_names, "فيسبوك")
+    assert all(t.startswith("خبر عن فيسبوك") for t in titles[:3])
+    assert sum(t.startswith("خبر آخر") for t in titles) == 3  # "فيس بوك" past the lead
+    assert "فيس" in _kinds(r)["spelling"]
+
+
+def test_a_half_that_is_a_word_of_its_own_does_not_stand_for_the_name(
+    split_names: NewsIndex,
+) -> None:
+    titles, _ = _ids(split_names, "دياربكر")
+    assert sum(t.startswith("خبر من ديار بكر") for t in titles) == 2
+    assert not any(t.startswith("مسجد") for t in titles)

@@ -42,10 +42,12 @@ __all__ = [
     "find_dates",
     "form_candidates",
     "form_terms",
+    "native_neighbours",
     "script_candidates",
     "script_terms",
     "spelling_terms",
     "terms_of",
+    "word_looks_native",
 ]
 
 #: Score factor of an article published in the month a query names (a preference, not a filter).
@@ -346,6 +348,52 @@ def script_terms(
     return terms_of(found, fields, analyzers), tuple(found)
 
 
+def word_looks_native(word: str, stem: str, analyzers: Analyzers, vocabulary: Vocabulary) -> bool:
+    """Whether a normalized query ``word`` (``stem`` in the index) reads as a form of an
+    Arabic root with other forms in the index (:func:`~newsearch.loanwords.looks_native`)."""
+    from .loanwords import looks_native
+
+    # Remembered for the snapshot when the vocabulary keeps a table for it.
+    memo: dict[str, bool] | None = getattr(vocabulary, "native_words", None)
+    if memo is not None and word in memo:
+        return memo[word]
+    body = "body" if "body" in analyzers else next(iter(analyzers))
+    native = looks_native(word, stem, lambda t: vocabulary.frequency(body, t))
+    if memo is not None:
+        if len(memo) > 100_000:
+            memo.clear()
+        memo[word] = native
+    return native
+
+
+def native_neighbours(
+    word: str, stem: str, variants: Sequence[str], analyzers: Analyzers, vocabulary: Vocabulary
+) -> set[str]:
+    """Of the skeleton neighbours ``variants`` of a query word (normalized ``word``, index
+    ``stem``), those that are other native words: when the word looks native, the variants
+    that look native too and are not forms of the same root (مشارك/مشرق, جمال/كمال; قاعد/قواعد
+    share a root and stay)."""
+    from .loanwords import roots_of
+
+    if not variants or not word_looks_native(word, stem, analyzers, vocabulary):
+        return set()
+    own = roots_of(word, stem)
+    return {
+        v
+        for v in variants
+        if not roots_of(v) & own and word_looks_native(v, v, analyzers, vocabulary)
+    }
+
+
+#: A half of a word the index writes split stands for it when the pair leads at least this
+#: share of the half's articles (pairs are indexed in the title and the lead only).
+SPLIT_HALF_SHARE = 0.15
+
+
+def split_halves(terms: Sequence[Term]) -> set[str]:
+    return {t.token for t in terms if not t.field.endswith("_pairs")}
+
+
 #: Weight of the common spellings of a rare typed spelling, inside the typed word.
 RARE_SPELLING_WEIGHT = 0.5
 #: A typed word in at most this many documents is a rare spelling whatever its variants.
@@ -367,6 +415,7 @@ def spelling_terms(
     analyzers: Analyzers,
     vocabulary: Vocabulary,
     other: list[Term] | None = None,
+    vowel_changes: bool = True,
 ) -> tuple[list[Term], tuple[str, ...]]:
     """When the typed word is a rare spelling, the more common spellings of it one
     transliteration change away (:func:`~newsearch.variants.spelling_candidates`), and the
@@ -380,7 +429,7 @@ def spelling_terms(
     A very frequent word is left alone, so native words a letter apart (الخليج/الخلايج) are
     not pulled in."""
     from .normalize import normalize
-    from .variants import spelling_candidates
+    from .variants import foreign_candidates, g_equal, spelling_candidates
 
     word = normalize(text).strip()
     if " " in word or not word.isalpha():
@@ -403,23 +452,68 @@ def spelling_terms(
     found: list[str] = []
     others: list[str] = []
     cands = spelling_candidates(word)
-    # Other spellings by a consonant only: a vowel dropped from a common word is most often
-    # another native word (الشمالية/الشملية), and the vowels of names are the variant rule's.
-    consonant = set(spelling_candidates(word, vowels=False)) if looked else set()
-    for cand, stems in zip(cands, _stems_of(analyzers, body, cands), strict=True):
+    # A vowel heard differently (دافيد/ديفيد), and in the weaker word any vowel change, only
+    # between words that do not look native: a vowel changed in a native word is most often
+    # another native word (البلدية/بليد, الشمالية/الشملية).
+    consonant = set(spelling_candidates(word, vowels=False))
+    typed_stem = max(own, key=len)
+    # Three letters: a native word's stem (اسد/اسود, ملا/مولا). Decided before the foreign
+    # candidates are made: most query words look native, and need none.
+    typed_foreign = (
+        vowel_changes
+        and (looked or typed < most)  # else no candidate could be used
+        and len(typed_stem) >= 4
+        and not word_looks_native(word, typed_stem, analyzers, vocabulary)
+    )
+    quality: list[str] = []
+    if typed_foreign:
+        # One change of a foreign word's own, or two changes of which one is a vowel
+        # (الفلبين/الفيليبين, رافايل/رفائيل).
+        first = foreign_candidates(word)
+        vowel = [c for c in cands if c not in consonant] + first
+
+        def vowels_of(c: str) -> list[str]:
+            changed = set(spelling_candidates(c, vowels=False))
+            return [v for v in spelling_candidates(c) if v not in changed]
+
+        # Two changes make hundreds of candidates: only for rare words of six letters or more.
+        two = len(word) >= 6 and typed <= peers_most
+        more = [c2 for c in vowel for c2 in vowels_of(c)] if two else []
+        seen = {word, *cands}
+        quality = [c for c in dict.fromkeys(first + more) if c not in seen]
+
+    def foreign(cand: str, stem: str) -> bool:
+        return (
+            typed_foreign
+            and len(stem) >= 4
+            and not word_looks_native(cand, stem, analyzers, vocabulary)
+        )
+
+    tried = cands + quality
+    for cand, stems in zip(tried, _stems_of(analyzers, body, tried), strict=True):
         if len(stems) != 1 or stems[0] in own or len(stems[0]) < 3:
             continue
         df = vocabulary.frequency(body, stems[0])
-        if common(df):
+        if df < 2:
+            continue
+        if common(df) and (cand in cands or foreign(cand, stems[0])):
             found.append(cand)
+        # The weaker word: between foreign words, a vowel change whatever their frequencies
+        # (up to a name's); a consonant change not more frequent than the word typed, and as
+        # frequent only when both are rare (two frequent words a consonant apart are most
+        # often native: مثيرة/مسيرة).
         elif (
-            cand in consonant
+            looked
             and len(stems[0]) > 3
-            and 2 <= df <= typed
-            and (df * MINORITY_RATIO <= typed or typed <= peers_most)
+            and (
+                (cand not in consonant and df <= most and foreign(cand, stems[0]))
+                or (
+                    cand in consonant
+                    and df <= typed
+                    and (df * MINORITY_RATIO <= typed or typed <= peers_most)
+                )
+            )
         ):
-            # Not more frequent than the word typed, and as frequent only when both are rare:
-            # two frequent words a consonant apart are most often native (مثيرة/مسيرة).
             others.append(cand)
     if looked:
         # The same word with the article toggled, where the stemmer cuts the two apart.
@@ -446,15 +540,29 @@ def spelling_terms(
             pair = f"{left[0]} {right[0]}"
             df = vocabulary.frequency(f"{body}_pairs", pair)
             pairs = [Term(f"{f}_pairs", pair, weights[f]) for f in TEXT_FIELDS if f in weights]
+            # Pairs are indexed in the lead only: deeper in the body, a half stands for the
+            # name when a good share of its articles lead with the pair (فيس and بوك for
+            # فيسبوك; not بكر for دياربكر), in the weaker word.
+            halves_in = [
+                h
+                for h in (left[0], right[0])
+                if len(h) >= 3 and 2 <= df >= SPLIT_HALF_SHARE * vocabulary.frequency(body, h)
+            ]
+            # ... and the half with another "g" letter (بيونغ/بيونج).
+            halves_in += [v for h in halves_in for v in vocabulary.variants(h) if g_equal(h, v)]
+            alone = [Term(f, h, weights[f]) for h in halves_in for f in TEXT_FIELDS if f in weights]
             if common(df) and 3 <= i <= len(word) - 3:
                 out += pairs
                 found.append(f"{word[:i]} {word[i:]}")
+                if looked:
+                    split, others = alone, others + halves_in
                 break
             if looked and 2 <= df <= most and not split:
-                split = pairs
-                others.append(f"{word[:i]} {word[i:]}")
+                split = pairs + alone
+                others += [f"{word[:i]} {word[i:]}", *halves_in]
     if other is not None:
-        other += [t for t in terms_of([o for o in others if " " not in o], fields, analyzers)
+        words = [o for o in others if " " not in o and o not in split_halves(split)]
+        other += [t for t in terms_of(words, fields, analyzers)
                   if t.token not in own] + split  # fmt: skip
     return out, tuple(found)
 

@@ -24,6 +24,7 @@ from .expand import (
     Expansion,
     find_dates,
     form_terms,
+    native_neighbours,
     script_terms,
     spelling_terms,
 )
@@ -307,7 +308,9 @@ def query_words(
         if vocabulary is not None:
             # A separate, weaker word with its own idf (measured better on snn-topics than
             # the same terms inside the typed word: 0.890 against 0.885 nDCG@10).
-            extra = _variant_terms(terms, vocabulary) + other
+            extra = _variant_terms(terms, vocabulary)
+            drop = _native_neighbours(text, terms, extra, analyzers, vocabulary)
+            extra = [t for t in extra if t.token not in drop] + other
             own = {(t.field, t.token) for t in terms}
             extra = [t for t in extra if (t.field, t.token) not in own]
             if extra:
@@ -327,6 +330,17 @@ def query_words(
         alt += joined
         notes.extend(Expansion("joined", w.text, (w.text,), VARIANT_WEIGHT) for w in joined)
     return out + alt
+
+
+def _native_neighbours(
+    text: str, terms: list[Term], extra: list[Term], analyzers: Analyzers, vocabulary: Vocabulary
+) -> set[str]:
+    stems = [t.token for t in terms if t.field in TEXT_FIELDS]
+    if not stems or not extra:
+        return set()
+    word = normalize(text).strip()
+    variants = list(dict.fromkeys(t.token for t in extra))
+    return native_neighbours(word, stems[0], variants, analyzers, vocabulary)
 
 
 def _variant_terms(terms: list[Term], vocabulary: Vocabulary) -> list[Term]:

@@ -29,6 +29,8 @@ __all__ = [
     "add_correction_counts",
     "correction_counts",
     "corrections",
+    "foreign_candidates",
+    "g_equal",
     "is_variant",
     "rank_corrections",
     "segment_tables",
@@ -70,7 +72,8 @@ def variant_key(word: str) -> str:
     return _INNER_VOWELS.sub("", w)
 
 
-def _g_equal(a: str, b: str) -> bool:
+def g_equal(a: str, b: str) -> bool:
+    """Whether two words are the same up to their "g" letters (بيونغ/بيونج)."""
     return len(a) == len(b) and all(
         x == y or (x in _G and y in _G) for x, y in zip(a, b, strict=True)
     )
@@ -95,13 +98,13 @@ def is_variant(a: str, b: str) -> bool:
     a, b = a.replace("تش", "ش"), b.replace("تش", "ش")
     if a == b:
         return True
-    if _g_equal(a, b):
+    if g_equal(a, b):
         return True
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
     if len(long_) - len(short) != 1 or longest < 5:
         return False
     for i in range(1, len(long_)):  # the dropped vowel is never the first letter
-        if long_[i] in _VOWELS and _g_equal(long_[:i] + long_[i + 1 :], short):
+        if long_[i] in _VOWELS and g_equal(long_[:i] + long_[i + 1 :], short):
             return True
     return False
 
@@ -224,6 +227,38 @@ def spelling_candidates(word: str, vowels: bool = True) -> list[str]:
                 out[word[:i] + other + word[i + 1 :]] = None
         if word[0] == "ه":  # a French silent h: هولاند/أولاند
             out["ا" + word[1:]] = None
+    out.pop(word, None)
+    return list(out)
+
+
+def foreign_candidates(word: str) -> list[str]:
+    """Spellings of a normalized foreign word that would be other words if it were native,
+    one change away: an inner long vowel for another (دافيد/ديفيد, السوفياتي/السوفييتي),
+    Portuguese nh as نه or ني (مورينيو/مورينهو), a French silent h restored (أولاند/هولاند).
+    For words that do not look native only (:mod:`newsearch.loanwords`): in a native word a
+    vowel changed is most often another word (بلد/بليد).
+
+    >>> "ديفيد" in foreign_candidates("دافيد"), "السوفييتي" in foreign_candidates("السوفياتي")
+    (True, True)
+    >>> "مورينهو" in foreign_candidates("مورينيو"), "هولاند" in foreign_candidates("اولاند")
+    (True, True)
+    """
+    if len(word) < MIN_VARIANT_CHARS or not word.isalpha():
+        return []
+    out: dict[str, None] = {}
+    for i in range(1, len(word) - 1):
+        if word[i] in _LONG:
+            for v in _LONG:
+                out[word[:i] + v + word[i + 1 :]] = None
+        if word[i - 1] == "ن" and word[i] in "يه" and word[i + 1] in _LONG:
+            out[word[:i] + ("ه" if word[i] == "ي" else "ي") + word[i + 1 :]] = None
+    # A hamza on ي after ا written or not (normalized ئ is يي): رافايل/رافائيل.
+    if "ايي" in word[1:]:
+        out[word[0] + word[1:].replace("ايي", "اي")] = None
+    elif "اي" in word[1:-1]:
+        out[word[0] + word[1:].replace("اي", "ايي")] = None
+    if len(word) >= 5 and word[0] == "ا" and word[1] != "ل":
+        out["ه" + word[1:]] = None
     out.pop(word, None)
     return list(out)
 
@@ -355,6 +390,8 @@ class IndexVocabulary:
         self.view = view
         self.fields = tuple(fields)
         self._variants: VariantIndex | None = None
+        #: whether a query word looks native (:func:`newsearch.expand.word_looks_native`)
+        self.native_words: dict[str, bool] = {}
 
     @property
     def variant_index(self) -> VariantIndex:
