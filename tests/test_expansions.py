@@ -370,3 +370,27 @@ def test_a_half_that_is_a_word_of_its_own_does_not_stand_for_the_name(
     titles, _ = _ids(split_names, "دياربكر")
     assert sum(t.startswith("خبر من ديار بكر") for t in titles) == 2
     assert not any(t.startswith("مسجد") for t in titles)
+
+
+def test_a_snapshot_remembers_a_words_spellings(
+    index: NewsIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A word's spelling expansions are worked out once per snapshot (plan._spellings): the
+    same query again gives the same answer without making the candidates again."""
+    import newsearch.plan as plan
+
+    calls: list[str] = []
+    real = plan.spelling_terms
+
+    def counted(text: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append(text)
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(plan, "spelling_terms", counted)
+    with index.searcher() as s:
+        first = s.search("سروتش", limit=20, highlight=False, suggest=False)
+        assert calls == ["سروتش"]
+        again = s.search("سروتش", limit=20, highlight=False, suggest=False)
+    assert calls == ["سروتش"]
+    assert [h.id for h in again] == [h.id for h in first] and len(first) >= 6
+    assert again.expansions == first.expansions

@@ -258,6 +258,35 @@ class Expanders:
     word_forms: bool = True
 
 
+#: Spelling expansions a snapshot's vocabulary remembers (then it starts over).
+SPELLINGS_MEMO = 50_000
+
+
+def _spellings(
+    text: str,
+    terms: list[Term],
+    fields: Sequence[tuple[str, float]],
+    analyzers: Any,
+    vocabulary: Vocabulary,
+) -> tuple[list[Term], tuple[str, ...], list[Term]]:
+    """:func:`~newsearch.expand.spelling_terms` (its found spellings and, third, the weaker
+    word's terms), remembered by the snapshot's vocabulary when it keeps a table for them: a
+    foreign-looking word's candidates are hundreds of strings, made again by every search that
+    types it, and they depend only on the word, its terms and the snapshot."""
+    memo: dict[Any, Any] | None = getattr(vocabulary, "spellings", None)
+    key = (text, tuple(terms), tuple(fields))
+    hit = memo.get(key) if memo is not None else None
+    if hit is None:
+        other: list[Term] = []
+        rare, added = spelling_terms(text, terms, fields, analyzers, vocabulary, other)
+        hit = (rare, added, other)
+        if memo is not None:
+            if len(memo) >= SPELLINGS_MEMO:
+                memo.clear()
+            memo[key] = hit
+    return list(hit[0]), hit[1], list(hit[2])
+
+
 def query_words(
     texts: Sequence[str],
     fields: Sequence[tuple[str, float]],
@@ -294,7 +323,7 @@ def query_words(
         other: list[Term] = []
         first: tuple[tuple[str, str], ...] = ()
         if vocabulary is not None:
-            rare, added = spelling_terms(text, terms, fields, analyzers, vocabulary, other)
+            rare, added, other = _spellings(text, terms, fields, analyzers, vocabulary)
             if rare:
                 # Inside the word (its idf is the name's), weaker; the spelling typed first.
                 first = tuple((t.field, t.token) for t in terms)

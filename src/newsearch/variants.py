@@ -392,6 +392,8 @@ class IndexVocabulary:
         self._variants: VariantIndex | None = None
         #: whether a query word looks native (:func:`newsearch.expand.word_looks_native`)
         self.native_words: dict[str, bool] = {}
+        #: a query word's spelling expansions (:func:`newsearch.plan._spellings`)
+        self.spellings: dict[Any, Any] = {}
 
     @property
     def variant_index(self) -> VariantIndex:
