@@ -39,6 +39,7 @@ LAYERS: dict[str, int] = {
     "backend": 4,
     "advanced_stats": 4,
     "mpwriter": 4,
+    "segwriter": 4,
     "manifest": 4,
     "merging": 4,
     "segtables": 4,

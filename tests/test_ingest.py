@@ -210,7 +210,7 @@ def _segment_sizes(ix: NewsIndex) -> list[int]:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_an_ingest_leaves_one_segment_per_worker_and_optimize_merges_all(
+def test_an_ingest_leaves_one_new_segment_and_optimize_merges_all(
     tmp_path: Path, workers: int
 ) -> None:
     ix = NewsIndex.create(tmp_path / "ix")
@@ -232,11 +232,9 @@ def test_an_ingest_leaves_one_segment_per_worker_and_optimize_merges_all(
     ix.ingest([good(i) for i in range(25, 31)], batch_size=4, workers=workers)
     assert _segment_sizes(ix) == [6, 25]  # a smaller ingest leaves the bigger segment alone
     ix.ingest([good(i) for i in range(31, 71)], batch_size=20, workers=workers)
-    # A bigger one takes the smaller segments in; worker processes merge them in parallel,
-    # into one segment each.
-    assert _segment_sizes(ix) == ([71] if workers == 1 else [31, 40])
+    assert _segment_sizes(ix) == [71]  # a bigger one takes the smaller segments in
     ix.ingest([good(i) for i in range(71, 74)], workers=workers)
-    assert _segment_sizes(ix) == ([3, 71] if workers == 1 else [3, 31, 40])
+    assert _segment_sizes(ix) == [3, 71]
     ix.optimize()
     assert _segment_sizes(ix) == [74]
 
@@ -296,10 +294,10 @@ def _postings_by_id(ix: NewsIndex) -> dict[tuple[str, bytes], list[tuple[str, fl
 
 
 def test_merging_segments_keeps_every_posting_and_inlines_short_lists(tmp_path: Path) -> None:
-    """Merges stream the segments' postings to the new segment (mpwriter.StreamingMerge), and
+    """Merges stream the segments' postings to the new segment (segwriter.StreamingMerge), and
     posting lists of up to INLINE_LIMIT documents live in the terms table: the merged index
     holds exactly the postings the segments held, updated articles' old postings gone."""
-    from newsearch.mpwriter import INLINE_LIMIT
+    from newsearch.segwriter import INLINE_LIMIT
 
     ix = NewsIndex.create(tmp_path / "ix")
     keep_all = lambda writer, segments: list(segments)  # noqa: E731
@@ -318,9 +316,11 @@ def test_merging_segments_keeps_every_posting_and_inlines_short_lists(tmp_path: 
 
 
 def test_worker_processes_merge_an_ingest_in_parallel(tmp_path: Path) -> None:
-    """With worker processes, the last commit hands each a share of the segments to merge
-    (IngestMerge, SafeMpWriter.merge_apart): one segment per worker, of about equal size,
-    with the same postings as a one-process ingest's single segment."""
+    """With ``IngestMerge(parallel=True)`` the last commit hands each worker process a share of
+    the segments to merge (SafeMpWriter.merge_apart): one segment per worker, of about equal
+    size, with the same postings as a one-process ingest's single segment."""
+    from newsearch.index import IngestMerge
+
     one = NewsIndex.create(tmp_path / "one")
     one.ingest(FIXTURE, batch_size=40, workers=1)
     two = NewsIndex.create(tmp_path / "two")
@@ -332,7 +332,7 @@ def test_worker_processes_merge_an_ingest_in_parallel(tmp_path: Path) -> None:
         committed.append(_segment_sizes(two))
 
     two.commit = commit  # type: ignore[method-assign]
-    report = two.ingest(FIXTURE, batch_size=40, workers=2)
+    report = two.ingest(FIXTURE, batch_size=40, workers=2, merge_policy=IngestMerge(parallel=True))
     assert report.added == 268 and len(committed[-2]) >= 6  # a segment per batch before ...
     sizes = _segment_sizes(two)
     assert len(sizes) == 2 and sum(sizes) == 268 and min(sizes) >= 100  # ... two after

@@ -17,7 +17,7 @@ import orjson
 import pytest
 from whoosh.filedb.structfile import StructFile
 
-from newsearch import mpwriter
+from newsearch import segwriter
 from newsearch.index import NewsIndex
 
 FIXTURE = Path(__file__).parent / "data" / "ant" / "fixture_articles.jsonl"
@@ -41,12 +41,12 @@ def _terms_file(writer_class: Any, items: list[tuple[bytes, bytes]]) -> bytes:
 
 @pytest.mark.parametrize("n", [0, 1, 7, 3000])
 def test_the_lean_terms_writer_writes_whooshs_file_byte_for_byte(n: int) -> None:
-    whooshs = mpwriter._LeanTermsWriter.__mro__[1]  # (the module's name now points at ours)
+    whooshs = segwriter._LeanTermsWriter.__mro__[1]  # (the module's name now points at ours)
     assert whooshs.__name__ == "OrderedHashWriter"
     rng = random.Random(n)
     keys = sorted({rng.randbytes(rng.randrange(1, 5)) for _ in range(n)})  # short: collisions
     items = [(k, rng.randbytes(rng.randrange(0, 12))) for k in keys]
-    assert _terms_file(mpwriter._LeanTermsWriter, items) == _terms_file(whooshs, items)
+    assert _terms_file(segwriter._LeanTermsWriter, items) == _terms_file(whooshs, items)
 
 
 def test_opening_a_segment_copies_none_of_its_files(tmp_path: Path) -> None:

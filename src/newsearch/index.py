@@ -307,8 +307,9 @@ class NewsIndex:
         if self._writer is None:
             from whoosh.index import LockError
 
-            from .mpwriter import HookedSegmentWriter, SafeMpWriter, codec
+            from .mpwriter import HookedSegmentWriter, SafeMpWriter
             from .search_tables import store_search_tables
+            from .segwriter import codec
 
             kwargs: dict[str, Any] = {"timeout": self.lock_timeout, "delay": 0.05, "codec": codec()}
             # An index in RAM cannot be shared with worker processes (they would write their

@@ -39,7 +39,7 @@ def _shares(segments: list[Any], count: int) -> list[list[Any]]:
 @dataclass(frozen=True)
 class IngestMerge:
     """The last commit of an ingest merges every segment the ingest wrote into one (one per
-    worker process when the ingest has several: they merge in parallel), together with each
+    worker process with ``parallel``: they merge at the same time), together with each
     older segment holding fewer documents than those new ones; larger older segments are kept
     as they are.
 
@@ -52,6 +52,12 @@ class IngestMerge:
     """
 
     segments_before: frozenset[str] = frozenset()
+    #: Merge in the ingest's worker processes, each a share of the segments, in parallel: an
+    #: ingest then leaves one segment per worker. Faster (30k ANT: 186 docs/s against 127),
+    #: but the workers keep what their batches left them through the merge: at 71k the
+    #: ingest's process tree peaked at 844 MB (430 MB merging in one process), so it is off
+    #: by default (docs/benchmarks.md, "Index build speed").
+    parallel: bool = False
 
     def __call__(self, writer: Any, segments: list[Any]) -> list[Any]:
         """Whoosh's merge-policy protocol (see :class:`SmallSegmentMerge`)."""
@@ -68,7 +74,7 @@ class IngestMerge:
         # With worker processes (and no documents of the writer's own to merge with), each
         # worker merges a share of the segments: the merge takes 1/workers of the time and
         # leaves one segment per worker.
-        apart = getattr(writer, "merge_apart", None)
+        apart = getattr(writer, "merge_apart", None) if self.parallel else None
         shares = min(getattr(writer, "procs", 1), len(chosen) // 2)
         if apart is not None and not added and shares > 1:
             merged: list[Any] | None = apart(_shares(chosen, shares))

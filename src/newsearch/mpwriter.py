@@ -25,8 +25,8 @@ process) call :attr:`~CommitHook.before_commit` with the segments a commit is ab
 visible, before Whoosh writes its table of contents: the index stores its search tables with
 them there (:mod:`newsearch.segtables`).
 
-Every writer here also writes with :func:`codec` (short posting lists inside the terms table)
-and merges segments with :class:`StreamingMerge` (without Whoosh's posting pool).
+Every writer here writes with :func:`~newsearch.segwriter.codec` (short posting lists inside
+the terms table) and merges with :class:`~newsearch.segwriter.StreamingMerge` (no posting pool).
 """
 
 from __future__ import annotations
@@ -34,8 +34,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import heapq
-import mmap
 import multiprocessing
 import os
 import pickle
@@ -44,26 +42,17 @@ import signal
 import sys
 import threading
 import time
-from array import array
 from collections.abc import Callable
 from typing import Any
 
-from whoosh.filedb import filetables
-from whoosh.filedb.filetables import _lengths, _pointer
 from whoosh.multiproc import MpWriter
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
 from .errors import WorkerFailedError
+from .segwriter import StreamingMerge, codec
 
-__all__ = [
-    "CommitHook",
-    "HookedSegmentWriter",
-    "SafeMpWriter",
-    "StreamingMerge",
-    "WorkerPool",
-    "codec",
-]
+__all__ = ["CommitHook", "HookedSegmentWriter", "SafeMpWriter", "WorkerPool"]
 
 #: How often a worker's watchdog checks that its parent is alive, and how often the parent
 #: checks on its workers (and calls ``on_wait``) while it waits for them.
@@ -76,31 +65,11 @@ _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 WORKER_POOL_MB = 32
 #: Job files waiting in each worker's queue (Whoosh's writer allows 4 per worker).
 _QUEUED_JOBS = 4
-#: Posting lists of at most this many documents are kept inside their term's entry in the terms
-#: table instead of as a compressed block of their own in the postings file. Most terms of a
-#: news index are that short (word pairs, band keys, names: one or two articles each), and a
-#: block costs a pickle, a zlib stream, a header and a seek apiece, at write, merge and read
-#: (measured in docs/benchmarks.md, "Index build speed").
-INLINE_LIMIT = 8
 #: The job that ends a worker's batch: it finishes its segment and sends it to the parent.
 _FINISH = "finish"
 #: The job that merges segments into one: ``(_MERGE, [segment, ...])``; the worker sends the
 #: new segment to the parent (SafeMpWriter.merge_apart).
 _MERGE = "merge"
-
-
-def codec() -> Any:
-    """The codec every writer of an index uses: Whoosh's W3 codec with :data:`INLINE_LIMIT`.
-
-    Whoosh's own default inlines nothing: its posting writer calls ``set_inline`` on the term
-    info, which spells the method ``set_inlined``, so any ``inlinelimit`` above 1 failed there.
-    Readers need nothing: a segment records its codec, and Whoosh reads inlined postings.
-    """
-    from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
-
-    if not hasattr(W3TermInfo, "set_inline"):
-        W3TermInfo.set_inline = W3TermInfo.set_inlined
-    return W3Codec(inlinelimit=INLINE_LIMIT + 1)  # Whoosh inlines lists *shorter* than this
 
 
 def _give_back_memory() -> None:
@@ -304,56 +273,6 @@ class WorkerPool:
             q.cancel_join_thread()
 
 
-class _LeanTermsWriter(filetables.OrderedHashWriter):
-    """Whoosh's terms-table writer with its hash entries in two arrays per bucket instead of a
-    ``(hash, position)`` tuple per term: ~130 bytes of RAM per term became 12, which is what
-    the last commit of an ingest held for every term of the one segment it writes (3 million
-    terms at 30k articles). The file is byte for byte the same."""
-
-    lastkey: bytes
-
-    def __init__(self, dbfile: Any) -> None:
-        super().__init__(dbfile)
-        self.buckets = [(array("I"), array("q")) for _ in range(256)]
-
-    def add(self, key: bytes, value: bytes) -> None:
-        # As OrderedHashWriter.add and HashWriter.add, into the arrays.
-        if key <= self.lastkey:
-            raise ValueError(f"Keys must increase: {self.lastkey!r}..{key!r}")
-        dbfile = self.dbfile
-        pos = dbfile.tell()
-        self.index.append(pos)
-        dbfile.write(_lengths.pack(len(key), len(value)))
-        dbfile.write(key)
-        dbfile.write(value)
-        h = self.hashfn(key)
-        hashes, positions = self.buckets[h & 255]
-        hashes.append(h)
-        positions.append(pos)
-        self.lastkey = key
-
-    def _write_hashes(self) -> None:
-        # As HashWriter._write_hashes: per bucket, an open-addressing table of twice as many
-        # slots, filled in insertion order (no entry is at position 0: the header is there).
-        dbfile = self.dbfile
-        for hashes, positions in self.buckets:
-            numslots = 2 * len(hashes)
-            self.directory.append((dbfile.tell(), numslots))
-            table_h = array("I", bytes(4 * numslots))
-            table_p = array("q", bytes(8 * numslots))
-            for hashval, position in zip(hashes, positions, strict=True):
-                slot = (hashval >> 8) % numslots
-                while table_p[slot]:
-                    slot = (slot + 1) % numslots
-                table_h[slot] = hashval
-                table_p[slot] = position
-            dbfile.write(b"".join(map(_pointer.pack, table_h, table_p)))
-
-
-# Every segment written in this process (ingest, merges, optimize) gets the lean writer.
-filetables.OrderedHashWriter = _LeanTermsWriter
-
-
 class CommitHook:
     """A Whoosh writer mixin: ``before_commit(storage, schema, segments)`` runs with the final
     segment list of a commit before the table of contents that publishes it is written (a crash
@@ -365,94 +284,6 @@ class CommitHook:
         if self.before_commit is not None:
             self.before_commit(self.storage, self.schema, segments)  # type: ignore[attr-defined]
         super()._commit_toc(segments)  # type: ignore[misc]
-
-
-#: A merge lets go of the pages it has read from the merged segments every this many postings.
-_RELEASE_EVERY = 100_000
-
-
-def _renumbered(reader: Any, schema: Any, base: int, docmap: dict[int, int] | None) -> Any:
-    """A merged segment's postings as the new segment numbers its documents (as Whoosh's
-    ``SegmentWriter._process_posts``). Whoosh reads an inlined posting list without values
-    back with ``""`` for each, which its posting writer refuses: they are ``b""`` here.
-
-    A compound segment is read through a memory map, whose pages count in the process's
-    resident memory once read, as long as the map is open: the streams of a merge stay open
-    until the end, so every page of every merged segment would (a 13k-article merge grew from
-    71 to 340 MB). They are read about in order, once: every so often the map is told to drop
-    them (``MADV_DONTNEED``; a page read again comes back from the page cache)."""
-    files = getattr(reader, "_storage", None)  # Whoosh's OverlayStorage(compound file, index)
-    source = getattr(getattr(files, "a", files), "_source", None)
-    release = getattr(source, "madvise", None) if isinstance(source, mmap.mmap) else None
-    for n, (field, text, docnum, weight, value) in enumerate(reader.iter_postings(), 1):
-        if field in schema:
-            doc = base + docnum if docmap is None else docmap[docnum]
-            yield field, text, doc, weight, value or b""
-        if release is not None and n % _RELEASE_EVERY == 0:
-            release(mmap.MADV_DONTNEED)
-
-
-class StreamingMerge:
-    """A Whoosh writer mixin: segments merged into it (``add_reader``, by a merge policy) are
-    streamed to the new segment's posting writer at its flush, instead of going through the
-    writer's posting pool.
-
-    Whoosh adds every posting of a merged segment to the pool, which spills sorted runs to
-    disk and merges them back: a second sort of postings that are sorted already (each
-    segment's by term, then document, and the segments' documents numbered one after the
-    other). Merging the segments' streams (and the pool's, for documents added directly) is
-    enough. The writer opens its own reader of each merged segment (the caller closes the one
-    it passed, as Whoosh's merge policies do at once) and closes it after the flush.
-    """
-
-    _streams: list[tuple[Any, int, Any]]
-
-    def add_reader(self, reader: Any) -> None:
-        # As SegmentWriter.add_reader: per-document data now, postings at the flush.
-        from whoosh.reading import SegmentReader
-
-        w: Any = self  # a SegmentWriter (this is its mixin)
-        if not isinstance(reader, SegmentReader):
-            super().add_reader(reader)  # type: ignore[misc]
-            return
-        w._check_state()
-        reader = SegmentReader(w.storage, w.schema, reader.segment())
-        base = w.docnum
-        indexed = {f for f in reader.indexed_field_names() if f in w.schema}
-        docmap = w.write_per_doc(set(w.schema.names()) | indexed, reader)
-        if not hasattr(self, "_streams"):
-            self._streams = []
-        self._streams.append((reader, base, docmap))
-        w._added = True
-
-    def _flush_segment(self) -> None:
-        w: Any = self
-        streams = getattr(self, "_streams", [])
-        if not streams:
-            super()._flush_segment()  # type: ignore[misc]
-            return
-        w.perdocwriter.close()
-        lengths = w.per_document_reader() if w.codec.length_stats else None
-        postings = [w.pool.iter_postings()]
-        postings += [_renumbered(r, w.schema, base, dm) for r, base, dm in streams]
-        try:
-            # (field, term, document, ...) tuples: document numbers differ between streams,
-            # so plain tuple order is the order Whoosh's posting writer needs.
-            w.fieldwriter.add_postings(w.schema, lengths, heapq.merge(*postings))
-            w.fieldwriter.close()
-        finally:
-            if lengths is not None:
-                lengths.close()
-            self._close_streams()
-
-    def _close_streams(self) -> None:
-        for reader, _, _ in getattr(self, "_streams", []):
-            reader.close()
-        self._streams = []
-
-    def cancel(self) -> None:
-        self._close_streams()
-        super().cancel()  # type: ignore[misc]
 
 
 class _WorkerWriter(StreamingMerge, SegmentWriter):
@@ -561,14 +392,18 @@ class SafeMpWriter(CommitHook, StreamingMerge, MpWriter):
             self._put(slot, _FINISH)
         results = self._gather(len(self._sent))
         # The merge policy sees this batch's segments too (Whoosh merges before they exist, so
-        # the segments of an ingest's last batch were never merged); it may hand merges to the
-        # workers (merge_apart), so they end after it.
+        # the segments of an ingest's last batch were never merged). A policy that hands its
+        # merges to the workers (``parallel``, merge_apart) needs them; else they end first,
+        # so what they hold is not held through the merge.
         self.segments: list[Any] = self.segments + [
             results[slot] for slot in sorted(results) if results[slot] is not None
         ]
+        done = (self._own_pool or self.last_batch) and self._pool is not None
+        if done and not getattr(mergetype, "parallel", False):
+            self._pool.close()  # type: ignore[union-attr]
         finalsegments = self._merge_segments(mergetype, optimize, merge)
-        if (self._own_pool or self.last_batch) and self._pool is not None:
-            self._pool.close()
+        if done:
+            self._pool.close()  # type: ignore[union-attr]
         if self._added:
             finalsegments.append(self._finalize_segment())
         else:

@@ -1,0 +1,181 @@
+"""How a segment is written: the codec, the terms table's writer, and merges.
+
+- :func:`codec`: Whoosh's W3 codec with short posting lists inlined in the terms table;
+- every segment written in a process that imports this module (ingest, merges, optimize) gets a
+  terms-table writer that keeps its hash entries in arrays (:class:`_LeanTermsWriter`);
+- :class:`StreamingMerge`: a writer mixin that merges segments by streaming their sorted
+  postings into the new segment instead of through Whoosh's posting pool.
+
+The writers of :mod:`newsearch.mpwriter` use all three.
+"""
+
+from __future__ import annotations
+
+import heapq
+import mmap
+from array import array
+from typing import Any
+
+from whoosh.filedb import filetables
+from whoosh.filedb.filetables import _lengths, _pointer
+
+__all__ = ["INLINE_LIMIT", "StreamingMerge", "codec"]
+
+#: Posting lists of at most this many documents are kept inside their term's entry in the terms
+#: table instead of as a compressed block of their own in the postings file. Most terms of a
+#: news index are that short (word pairs, band keys, names: one or two articles each), and a
+#: block costs a pickle, a zlib stream, a header and a seek apiece, at write, merge and read
+#: (measured in docs/benchmarks.md, "Index build speed").
+INLINE_LIMIT = 8
+
+
+def codec() -> Any:
+    """The codec every writer of an index uses: Whoosh's W3 codec with :data:`INLINE_LIMIT`.
+
+    Whoosh's own default inlines nothing: its posting writer calls ``set_inline`` on the term
+    info, which spells the method ``set_inlined``, so any ``inlinelimit`` above 1 failed there.
+    Readers need nothing: a segment records its codec, and Whoosh reads inlined postings.
+    """
+    from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
+
+    if not hasattr(W3TermInfo, "set_inline"):
+        W3TermInfo.set_inline = W3TermInfo.set_inlined
+    return W3Codec(inlinelimit=INLINE_LIMIT + 1)  # Whoosh inlines lists *shorter* than this
+
+
+class _LeanTermsWriter(filetables.OrderedHashWriter):
+    """Whoosh's terms-table writer with its hash entries in two arrays per bucket instead of a
+    ``(hash, position)`` tuple per term: ~130 bytes of RAM per term became 12, which is what
+    the last commit of an ingest held for every term of the one segment it writes (3 million
+    terms at 30k articles). The file is byte for byte the same."""
+
+    lastkey: bytes
+
+    def __init__(self, dbfile: Any) -> None:
+        super().__init__(dbfile)
+        self.buckets = [(array("I"), array("q")) for _ in range(256)]
+
+    def add(self, key: bytes, value: bytes) -> None:
+        # As OrderedHashWriter.add and HashWriter.add, into the arrays.
+        if key <= self.lastkey:
+            raise ValueError(f"Keys must increase: {self.lastkey!r}..{key!r}")
+        dbfile = self.dbfile
+        pos = dbfile.tell()
+        self.index.append(pos)
+        dbfile.write(_lengths.pack(len(key), len(value)))
+        dbfile.write(key)
+        dbfile.write(value)
+        h = self.hashfn(key)
+        hashes, positions = self.buckets[h & 255]
+        hashes.append(h)
+        positions.append(pos)
+        self.lastkey = key
+
+    def _write_hashes(self) -> None:
+        # As HashWriter._write_hashes: per bucket, an open-addressing table of twice as many
+        # slots, filled in insertion order (no entry is at position 0: the header is there).
+        dbfile = self.dbfile
+        for hashes, positions in self.buckets:
+            numslots = 2 * len(hashes)
+            self.directory.append((dbfile.tell(), numslots))
+            table_h = array("I", bytes(4 * numslots))
+            table_p = array("q", bytes(8 * numslots))
+            for hashval, position in zip(hashes, positions, strict=True):
+                slot = (hashval >> 8) % numslots
+                while table_p[slot]:
+                    slot = (slot + 1) % numslots
+                table_h[slot] = hashval
+                table_p[slot] = position
+            dbfile.write(b"".join(map(_pointer.pack, table_h, table_p)))
+
+
+# Every segment written in this process (ingest, merges, optimize) gets the lean writer.
+filetables.OrderedHashWriter = _LeanTermsWriter
+
+
+#: A merge lets go of the pages it has read from the merged segments every this many postings.
+_RELEASE_EVERY = 100_000
+
+
+def _renumbered(reader: Any, schema: Any, base: int, docmap: dict[int, int] | None) -> Any:
+    """A merged segment's postings as the new segment numbers its documents (as Whoosh's
+    ``SegmentWriter._process_posts``). Whoosh reads an inlined posting list without values
+    back with ``""`` for each, which its posting writer refuses: they are ``b""`` here.
+
+    A compound segment is read through a memory map, whose pages count in the process's
+    resident memory once read, as long as the map is open: the streams of a merge stay open
+    until the end, so every page of every merged segment would (a 13k-article merge grew from
+    71 to 340 MB). They are read about in order, once: every so often the map is told to drop
+    them (``MADV_DONTNEED``; a page read again comes back from the page cache)."""
+    files = getattr(reader, "_storage", None)  # Whoosh's OverlayStorage(compound file, index)
+    source = getattr(getattr(files, "a", files), "_source", None)
+    release = getattr(source, "madvise", None) if isinstance(source, mmap.mmap) else None
+    for n, (field, text, docnum, weight, value) in enumerate(reader.iter_postings(), 1):
+        if field in schema:
+            doc = base + docnum if docmap is None else docmap[docnum]
+            yield field, text, doc, weight, value or b""
+        if release is not None and n % _RELEASE_EVERY == 0:
+            release(mmap.MADV_DONTNEED)
+
+
+class StreamingMerge:
+    """A Whoosh writer mixin: segments merged into it (``add_reader``, by a merge policy) are
+    streamed to the new segment's posting writer at its flush, instead of going through the
+    writer's posting pool.
+
+    Whoosh adds every posting of a merged segment to the pool, which spills sorted runs to
+    disk and merges them back: a second sort of postings that are sorted already (each
+    segment's by term, then document, and the segments' documents numbered one after the
+    other). Merging the segments' streams (and the pool's, for documents added directly) is
+    enough. The writer opens its own reader of each merged segment (the caller closes the one
+    it passed, as Whoosh's merge policies do at once) and closes it after the flush.
+    """
+
+    _streams: list[tuple[Any, int, Any]]
+
+    def add_reader(self, reader: Any) -> None:
+        # As SegmentWriter.add_reader: per-document data now, postings at the flush.
+        from whoosh.reading import SegmentReader
+
+        w: Any = self  # a SegmentWriter (this is its mixin)
+        if not isinstance(reader, SegmentReader):
+            super().add_reader(reader)  # type: ignore[misc]
+            return
+        w._check_state()
+        reader = SegmentReader(w.storage, w.schema, reader.segment())
+        base = w.docnum
+        indexed = {f for f in reader.indexed_field_names() if f in w.schema}
+        docmap = w.write_per_doc(set(w.schema.names()) | indexed, reader)
+        if not hasattr(self, "_streams"):
+            self._streams = []
+        self._streams.append((reader, base, docmap))
+        w._added = True
+
+    def _flush_segment(self) -> None:
+        w: Any = self
+        streams = getattr(self, "_streams", [])
+        if not streams:
+            super()._flush_segment()  # type: ignore[misc]
+            return
+        w.perdocwriter.close()
+        lengths = w.per_document_reader() if w.codec.length_stats else None
+        postings = [w.pool.iter_postings()]
+        postings += [_renumbered(r, w.schema, base, dm) for r, base, dm in streams]
+        try:
+            # (field, term, document, ...) tuples: document numbers differ between streams,
+            # so plain tuple order is the order Whoosh's posting writer needs.
+            w.fieldwriter.add_postings(w.schema, lengths, heapq.merge(*postings))
+            w.fieldwriter.close()
+        finally:
+            if lengths is not None:
+                lengths.close()
+            self._close_streams()
+
+    def _close_streams(self) -> None:
+        for reader, _, _ in getattr(self, "_streams", []):
+            reader.close()
+        self._streams = []
+
+    def cancel(self) -> None:
+        self._close_streams()
+        super().cancel()  # type: ignore[misc]
