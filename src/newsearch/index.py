@@ -454,7 +454,7 @@ class NewsIndex:
         a last batch after others, else one; in-memory indexes take one. ``progress``: progress
         bars on standard error (default: when it is a terminal) of records read and articles
         indexed, with the phase. ``merge_policy``: how the last commit merges segments (default
-        :class:`IngestMerge`: a segment per worker; :class:`SmallSegmentMerge`: small ingests).
+        :class:`IngestMerge`: one new segment; :class:`SmallSegmentMerge`: small ingests).
         """
         if batch_size < 1 or (workers is not None and workers < 1):
             raise ConfigError("batch_size and workers must be at least 1")
