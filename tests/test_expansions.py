@@ -244,14 +244,19 @@ def test_a_name_finds_its_other_spelling_of_about_the_same_frequency(
     spellings: NewsIndex, typed: str, other: str
 ) -> None:
     # A consonant (س/ز), written joined or apart, with the article (which the stemmer cuts
-    # apart: فيفا -> فيف, الفيفا -> فيفا): the three articles of each spelling, the spelling
-    # typed first.
-    titles, r = _ids(spellings, typed)
+    # apart: فيفا -> فيف, الفيفا -> فيفا).
+    _assert_both_spellings_typed_first(spellings, typed, other)
+
+
+def _assert_both_spellings_typed_first(index: NewsIndex, typed: str, other: str) -> None:
+    """The three articles of each spelling are found, the spelling typed first; without
+    variants only the typed one's."""
+    titles, r = _ids(index, typed)
     assert len(titles) == 6
     assert all(t.startswith(f"خبر عن {typed} ") for t in titles[:3])
     assert all(t.startswith(f"خبر عن {other} ") for t in titles[3:])
     assert r.expansions
-    assert len(_ids(spellings, typed, variants=False)[0]) == 3
+    assert len(_ids(index, typed, variants=False)[0]) == 3
 
 
 def test_frequent_native_words_a_consonant_apart_stay_apart(spellings: NewsIndex) -> None:
@@ -315,12 +320,7 @@ def loanwords() -> NewsIndex:
 def test_a_foreign_name_finds_its_spelling_with_vowels_heard_differently(
     loanwords: NewsIndex, typed: str, other: str
 ) -> None:
-    titles, r = _ids(loanwords, typed)
-    assert len(titles) == 6
-    assert all(t.startswith(f"خبر عن {typed} ") for t in titles[:3])
-    assert all(t.startswith(f"خبر عن {other} ") for t in titles[3:])
-    assert r.expansions
-    assert len(_ids(loanwords, typed, variants=False)[0]) == 3
+    _assert_both_spellings_typed_first(loanwords, typed, other)
 
 
 @pytest.mark.parametrize(("typed", "other"), [("جمال", "كمال"), ("كمال", "جمال"),

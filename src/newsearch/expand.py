@@ -352,18 +352,17 @@ def word_looks_native(word: str, stem: str, analyzers: Analyzers, vocabulary: Vo
     """Whether a normalized query ``word`` (``stem`` in the index) reads as a form of an
     Arabic root with other forms in the index (:func:`~newsearch.loanwords.looks_native`)."""
     from .loanwords import looks_native
+    from .variants import remembered
 
-    # Remembered for the snapshot when the vocabulary keeps a table for it.
-    memo: dict[str, bool] | None = getattr(vocabulary, "native_words", None)
-    if memo is not None and word in memo:
-        return memo[word]
     body = "body" if "body" in analyzers else next(iter(analyzers))
-    native = looks_native(word, stem, lambda t: vocabulary.frequency(body, t))
-    if memo is not None:
-        if len(memo) > 100_000:
-            memo.clear()
-        memo[word] = native
-    return native
+    return bool(
+        remembered(
+            vocabulary,
+            "native_words",
+            word,
+            lambda: looks_native(word, stem, lambda t: vocabulary.frequency(body, t)),
+        )
+    )
 
 
 def native_neighbours(

@@ -398,12 +398,12 @@ class SafeMpWriter(CommitHook, StreamingMerge, MpWriter):
         self.segments: list[Any] = self.segments + [
             results[slot] for slot in sorted(results) if results[slot] is not None
         ]
-        done = (self._own_pool or self.last_batch) and self._pool is not None
-        if done and not getattr(mergetype, "parallel", False):
-            self._pool.close()  # type: ignore[union-attr]
+        pool = self._pool if self._own_pool or self.last_batch else None
+        if pool is not None and not getattr(mergetype, "parallel", False):
+            pool.close()
         finalsegments = self._merge_segments(mergetype, optimize, merge)
-        if done:
-            self._pool.close()  # type: ignore[union-attr]
+        if pool is not None:
+            pool.close()  # (closing twice does nothing)
         if self._added:
             finalsegments.append(self._finalize_segment())
         else:

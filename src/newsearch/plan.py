@@ -258,10 +258,6 @@ class Expanders:
     word_forms: bool = True
 
 
-#: Spelling expansions a snapshot's vocabulary remembers (then it starts over).
-SPELLINGS_MEMO = 50_000
-
-
 def _spellings(
     text: str,
     terms: list[Term],
@@ -273,18 +269,17 @@ def _spellings(
     word's terms), remembered by the snapshot's vocabulary when it keeps a table for them: a
     foreign-looking word's candidates are hundreds of strings, made again by every search that
     types it, and they depend only on the word, its terms and the snapshot."""
-    memo: dict[Any, Any] | None = getattr(vocabulary, "spellings", None)
-    key = (text, tuple(terms), tuple(fields))
-    hit = memo.get(key) if memo is not None else None
-    if hit is None:
+    from .variants import remembered
+
+    def make() -> tuple[list[Term], tuple[str, ...], list[Term]]:
         other: list[Term] = []
         rare, added = spelling_terms(text, terms, fields, analyzers, vocabulary, other)
-        hit = (rare, added, other)
-        if memo is not None:
-            if len(memo) >= SPELLINGS_MEMO:
-                memo.clear()
-            memo[key] = hit
-    return list(hit[0]), hit[1], list(hit[2])
+        return rare, added, other
+
+    rare, added, other = remembered(
+        vocabulary, "spellings", (text, tuple(terms), tuple(fields)), make
+    )
+    return list(rare), added, list(other)
 
 
 def query_words(

@@ -382,6 +382,29 @@ def corrections(view: IndexView, word: str, limit: int = 3) -> list[str]:
     return rank_corrections(correction_counts(view, word), limit)
 
 
+class WordMemo(dict[Any, Any]):
+    """What a snapshot's vocabulary remembers about query words; it starts over once it holds
+    ``limit`` of them (a snapshot may live for many distinct queries)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def remember(self, key: Any, make: Callable[[], Any]) -> Any:
+        if key not in self:
+            if len(self) >= self.limit:
+                self.clear()
+            self[key] = make()
+        return self[key]
+
+
+def remembered(vocabulary: Any, table: str, key: Any, make: Callable[[], Any]) -> Any:
+    """``make()``, remembered in the vocabulary's :class:`WordMemo` ``table`` when it keeps
+    one (a vocabulary made for a test need not)."""
+    memo = getattr(vocabulary, table, None)
+    return make() if memo is None else memo.remember(key, make)
+
+
 class IndexVocabulary:
     """The :class:`~newsearch.plan.Vocabulary` of one snapshot: name variants, joined
     spellings, known terms and close spellings, from the snapshot's own terms."""
@@ -391,9 +414,9 @@ class IndexVocabulary:
         self.fields = tuple(fields)
         self._variants: VariantIndex | None = None
         #: whether a query word looks native (:func:`newsearch.expand.word_looks_native`)
-        self.native_words: dict[str, bool] = {}
+        self.native_words = WordMemo(100_000)
         #: a query word's spelling expansions (:func:`newsearch.plan._spellings`)
-        self.spellings: dict[Any, Any] = {}
+        self.spellings = WordMemo(50_000)
 
     @property
     def variant_index(self) -> VariantIndex:
