@@ -380,17 +380,23 @@ def test_a_snapshot_remembers_a_words_spellings(
     import newsearch.plan as plan
 
     calls: list[str] = []
-    real = plan.spelling_terms
+    neighbours: list[str] = []
+    real, real_native = plan.spelling_terms, plan._native_neighbours
 
     def counted(text: str, *args: Any, **kwargs: Any) -> Any:
         calls.append(text)
         return real(text, *args, **kwargs)
 
+    def counted_native(text: str, *args: Any) -> Any:
+        neighbours.append(text)
+        return real_native(text, *args)
+
     monkeypatch.setattr(plan, "spelling_terms", counted)
+    monkeypatch.setattr(plan, "_native_neighbours", counted_native)  # plan._variant_words
     with index.searcher() as s:
         first = s.search("سروتش", limit=20, highlight=False, suggest=False)
-        assert calls == ["سروتش"]
+        assert calls == ["سروتش"] and neighbours == ["سروتش"]
         again = s.search("سروتش", limit=20, highlight=False, suggest=False)
-    assert calls == ["سروتش"]
+    assert calls == ["سروتش"] and neighbours == ["سروتش"]
     assert [h.id for h in again] == [h.id for h in first] and len(first) >= 6
     assert again.expansions == first.expansions

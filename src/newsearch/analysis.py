@@ -21,7 +21,7 @@ running them one after the other (a property test checks it); any other chain ru
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -38,7 +38,7 @@ from .filters import (
     stopword_list,
 )
 from .normalize import IGNORABLE_CHARS, NormalizeOptions, normalize
-from .stemmers import get_stemmer, stemmer_names
+from .stemmers import stemmer_names
 
 __all__ = [
     "AnalyzedToken",
@@ -216,26 +216,6 @@ class NewsAnalyzer(CompositeAnalyzer):
 
     def __or__(self, other: Composable) -> NewsAnalyzer:
         return NewsAnalyzer(self, other)
-
-    def forms_in_words(self) -> bool:
-        """True when every index form of a word is part of its normalized spelling (the
-        stemmer only cuts affixes, no filter follows): a word whose spelling contains no term
-        cannot have that term as a form."""
-        return (
-            self._fusable
-            and not self._rest
-            and (self._stem is None or get_stemmer(self._stem.stemmer).slices)
-        )
-
-    def spellings(self, words: Sequence[str]) -> list[str]:
-        """Each of ``words`` normalized as the tokenizer does, in one call for all of them
-        (normalization changes each character on its own, and a line break is no word's)."""
-        options = self.items[0].normalize
-        if normalize("\n", options) == "\n":
-            out = normalize("\n".join(words), options).split("\n")
-            if len(out) == len(words):
-                return out
-        return [normalize(w, options) for w in words]
 
     def _terms(self, surface: str, no_morph: bool) -> str | tuple[str, ...]:
         """Index terms of one surface word; "" stands for a removed stop word."""

@@ -332,9 +332,7 @@ def query_words(
         if vocabulary is not None:
             # A separate, weaker word with its own idf (measured better on snn-topics than
             # the same terms inside the typed word: 0.890 against 0.885 nDCG@10).
-            extra = _variant_terms(terms, vocabulary)
-            drop = _native_neighbours(text, terms, extra, analyzers, vocabulary)
-            extra = [t for t in extra if t.token not in drop] + other
+            extra = _variant_words(text, terms, analyzers, vocabulary) + other
             own = {(t.field, t.token) for t in terms}
             extra = [t for t in extra if (t.field, t.token) not in own]
             if extra:
@@ -354,6 +352,21 @@ def query_words(
         alt += joined
         notes.extend(Expansion("joined", w.text, (w.text,), VARIANT_WEIGHT) for w in joined)
     return out + alt
+
+
+def _variant_words(
+    text: str, terms: list[Term], analyzers: Analyzers, vocabulary: Vocabulary
+) -> list[Term]:
+    """The spelling variants of ``terms`` but their native look-alikes, remembered by the
+    snapshot's vocabulary as :func:`_spellings` are (a warm search made them again)."""
+    from .variants import remembered
+
+    def make() -> list[Term]:
+        extra = _variant_terms(terms, vocabulary)
+        drop = _native_neighbours(text, terms, extra, analyzers, vocabulary)
+        return [t for t in extra if t.token not in drop]
+
+    return list(remembered(vocabulary, "variant_words", (text, tuple(terms)), make))
 
 
 def _native_neighbours(

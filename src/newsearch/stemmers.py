@@ -46,9 +46,6 @@ class Stemmer:
     """Base class: subclasses implement :meth:`_stem`; ``__call__`` memoizes it."""
 
     name: ClassVar[str] = ""
-    #: Every stem is a slice of its word (only affixes cut off): highlighting then analyzes
-    #: only the words that contain a query term (``tests/test_stemmer_golden.py`` checks it).
-    slices: ClassVar[bool] = False
     #: Upper bound of the memo; it is simply cleared when full (cheap, and keeps memory flat).
     cache_size: int = 200_000
 
@@ -88,7 +85,6 @@ class NoStemmer(Stemmer):
     """Returns the word unchanged."""
 
     name = "none"
-    slices = True
 
     def __call__(self, word: str) -> str:
         return word
@@ -103,7 +99,6 @@ class LuceneLightStemmer(Stemmer):
     """
 
     name = "lucene-light"
-    slices = True
     PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل", "و")
     SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")
 
@@ -210,7 +205,6 @@ class LightStemmer(Stemmer):
     """
 
     name = "light"
-    slices = True
 
     def _stem(self, word: str) -> str:
         protected = _lexicon.protected()

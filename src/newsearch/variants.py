@@ -417,6 +417,8 @@ class IndexVocabulary:
         self.native_words = WordMemo(100_000)
         #: a query word's spelling expansions (:func:`newsearch.plan._spellings`)
         self.spellings = WordMemo(50_000)
+        #: a query word's spelling variants but native look-alikes (`plan._variant_words`)
+        self.variant_words = WordMemo(50_000)
 
     @property
     def variant_index(self) -> VariantIndex:
