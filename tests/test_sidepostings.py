@@ -214,7 +214,10 @@ def test_the_side_file_is_compact_and_goes_with_its_segment(tmp_path: Path) -> N
         assert set(side.fields) == set(SIDE_FIELDS)
         f = side.fields["dupkeys"]
         assert f.weights.dtype == np.uint8 and f.docs.dtype == np.uint32 and f.freqs is None
-        assert f.kend.dtype == f.pend.dtype == np.uint32
+        assert f.kend is None and f.blob.nbytes == 8 * len(f)  # hex keys as their 8 bytes
+        assert f.pend.dtype == np.uint32
+        pairs = side.fields["body_pairs"]
+        assert pairs.kend is not None and pairs.kend.dtype == np.uint32
         texts = list(f.texts())
         assert texts == sorted(texts) and len(set(texts)) == len(texts)
 

@@ -8,10 +8,12 @@ written instead to ``<segment id>.nsside``, a file of sorted arrays:
 
 - a header: magic, the JSON header's length (8 bytes, little-endian), the JSON header (each
   field's term and posting counts, value kind and where each of its arrays is);
-- per field: the terms' UTF-8 bytes in one blob and the offset where each term ends, where
-  each term's postings end, then every posting's document number (``uint32``), weight
-  (``uint8`` or ``uint16`` when every weight of the field is a whole number that fits, else
-  ``float32``) and, only when some weight differs from its frequency, the frequencies;
+- per field: the terms' UTF-8 bytes in one blob and the offset where each term ends (terms
+  all of one width in lowercase hex, the band keys, are stored as their bytes instead, half
+  the size, and need no offsets), where each term's postings end, then every posting's
+  document number (``uint32``), weight (``uint8`` or ``uint16`` when every weight of the field
+  is a whole number that fits, else ``float32``) and, only when some weight differs from its
+  frequency, the frequencies;
 - each array starts on an 8-byte boundary and is read as a numpy view of the file (memory
   mapped, or a slice of the segment's compound file): a lookup is a binary search on the
   sorted terms, and nothing is decoded until it is asked for.
@@ -22,6 +24,7 @@ from __future__ import annotations
 import json
 import mmap
 import os
+import re
 import struct
 import tempfile
 from array import array
@@ -49,6 +52,9 @@ _FORMAT = 1
 _ALIGN = 8
 #: Items buffered per array before they are spilled to the writer's temporary file.
 _SPILL = 1 << 16
+#: Bytes of a spill file read back at a time.
+_CHUNK = 1 << 20
+_HEX = re.compile(rb"[0-9a-f]+")
 #: Bytes a spill file keeps in memory before it goes to disk.
 _SPOOL = 8 << 20
 _UINT = struct.Struct(">I")  # Whoosh's Frequency format: a posting's value is its frequency
@@ -82,7 +88,7 @@ class _Spill:
         """Items ``start:stop`` in chunks (after :meth:`flush`)."""
         size = self.buf.itemsize
         dtype = np.dtype(self.typecode)
-        step = _SPILL * 16
+        step = _CHUNK // size
         for lo in range(start, stop, step):
             n = min(step, stop - lo)
             self.file.seek(lo * size)
@@ -102,6 +108,8 @@ class _FieldStats:
         self.max_weight = 0.0
         self.whole = True  # every weight a whole number >= 0
         self.freq_is_weight = True
+        self.width: int | None = None  # every term's length, while they are all alike
+        self.hex = True  # every term lowercase hex digits
 
 
 class SideFileWriter:
@@ -136,6 +144,14 @@ class SideFileWriter:
         self._kbytes = 0
 
     def start_term(self, btext: bytes) -> None:
+        f = self.field
+        assert f is not None
+        if f.width is None:
+            f.width = len(btext)
+        elif f.width != len(btext):
+            f.width = -1
+        if f.hex and _HEX.fullmatch(btext) is None:
+            f.hex = False
         self.kblob.buf.frombytes(btext)
         self.kblob.count += len(btext)
         if len(self.kblob.buf) >= _SPILL:
@@ -174,14 +190,15 @@ class SideFileWriter:
         for s in self.spills.values():
             s.flush()
         header: dict[str, Any] = {"format": _FORMAT, "fields": {}}
-        plan: list[tuple[_Spill, int, int, str]] = []
+        plan: list[tuple[_Spill, int, int, str, bool]] = []
         pos = 0
 
-        def place(spill: _Spill, start: int, stop: int, dtype: str) -> list[Any]:
+        def place(spill: _Spill, start: int, stop: int, dtype: str, unhex: bool = False) -> Any:
             nonlocal pos
-            plan.append((spill, start, stop, dtype))
-            where = [pos, np.dtype(dtype).str, stop - start]
-            pos += -(-((stop - start) * np.dtype(dtype).itemsize) // _ALIGN) * _ALIGN
+            plan.append((spill, start, stop, dtype, unhex))
+            n = (stop - start) // 2 if unhex else stop - start
+            where = [pos, np.dtype(dtype).str, n]
+            pos += -(-(n * np.dtype(dtype).itemsize) // _ALIGN) * _ALIGN
             return where
 
         for f in self.fields:
@@ -194,9 +211,17 @@ class SideFileWriter:
                 wdtype = "u1"
             elif f.whole and f.max_weight < 65536:
                 wdtype = "<u2"
-            arrays = {
-                "kblob": place(self.kblob, st["kblob"], st["kblob"] + blob_len, "u1"),
-                "kend": place(self.kend, st["kend"], kstop, _index_dtype(blob_len)),
+            width = f.width or 0
+            # Terms all of one width in hex (the band keys): their bytes, half the size, and
+            # no offsets (hex digits sort as their bytes do). Chunks of the blob are read
+            # whole terms at a time when the width divides the chunk size.
+            packed = f.hex and width > 0 and width % 2 == 0 and _CHUNK % width == 0
+            kblob = place(self.kblob, st["kblob"], st["kblob"] + blob_len, "u1", packed)
+            keys = {"kind": "hex", "width": width // 2} if packed else {"kind": "var"}
+            arrays = {"kblob": kblob}
+            if not packed:
+                arrays["kend"] = place(self.kend, st["kend"], kstop, _index_dtype(blob_len))
+            arrays |= {
                 "pend": place(self.pend, st["pend"], st["pend"] + f.terms, _index_dtype(pstop)),
                 "docs": place(self.docs, st["docs"], pstop, "<u4"),
                 "weights": place(self.weights, st["weights"], st["weights"] + f.postings, wdtype),
@@ -204,6 +229,7 @@ class SideFileWriter:
             if not f.freq_is_weight:
                 arrays["freqs"] = place(self.freqs, st["freqs"], st["freqs"] + f.postings, "<u4")
             header["fields"][f.name] = {
+                "keys": keys,
                 "terms": f.terms,
                 "postings": f.postings,
                 "values": f.values,
@@ -212,10 +238,13 @@ class SideFileWriter:
         head = json.dumps(header).encode()
         head += b" " * (-(len(_MAGIC) + 8 + len(head)) % _ALIGN)
         out.write(_MAGIC + len(head).to_bytes(8, "little") + head)
-        for spill, start, stop, dtype in plan:
+        for spill, start, stop, dtype, unhex in plan:
             written = 0
             for chunk in spill.read(start, stop):
-                data = chunk.astype(dtype, copy=False).tobytes()
+                if unhex:
+                    data = bytes.fromhex(chunk.tobytes().decode("ascii"))
+                else:
+                    data = chunk.astype(dtype, copy=False).tobytes()
                 out.write(data)
                 written += len(data)
             out.write(b"\0" * (-written % _ALIGN))
@@ -248,33 +277,39 @@ class SideField:
         }
         self.blob: npt.NDArray[np.uint8] = arrays["kblob"]
         self._raw = buf[base + spec["arrays"]["kblob"][0] :]
-        self.kend: npt.NDArray[Any] = arrays["kend"]
+        keys = spec.get("keys", {"kind": "var"})
+        self._width = int(keys["width"]) if keys["kind"] == "hex" else 0
+        self._count = int(spec["terms"])
+        self.kend: npt.NDArray[Any] | None = arrays.get("kend")  # None: hex terms, one width
         self.pend: npt.NDArray[Any] = arrays["pend"]
         self.docs: npt.NDArray[np.uint32] = arrays["docs"]
         self.weights: npt.NDArray[Any] = arrays["weights"]
         self.freqs: npt.NDArray[Any] | None = arrays.get("freqs")
 
     def __len__(self) -> int:
-        return len(self.kend)
+        return self._count
 
     def term(self, i: int) -> bytes:
+        if self.kend is None:
+            w = self._width
+            return bytes(self._raw[i * w : (i + 1) * w]).hex().encode()
         lo = int(self.kend[i - 1]) if i else 0
         return bytes(self._raw[lo : int(self.kend[i])])
 
     def find(self, key: bytes) -> int:
         """The position of term ``key``, or -1 (a binary search)."""
-        lo, hi = 0, len(self.kend)
+        lo, hi = 0, self._count
         while lo < hi:
             mid = (lo + hi) // 2
             if self.term(mid) < key:
                 lo = mid + 1
             else:
                 hi = mid
-        return lo if lo < len(self.kend) and self.term(lo) == key else -1
+        return lo if lo < self._count and self.term(lo) == key else -1
 
     def bisect(self, key: bytes) -> int:
         """The position of the first term >= ``key``."""
-        lo, hi = 0, len(self.kend)
+        lo, hi = 0, self._count
         while lo < hi:
             mid = (lo + hi) // 2
             if self.term(mid) < key:
