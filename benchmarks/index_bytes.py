@@ -2,8 +2,10 @@
 
 For a built index (any number of segments), sums over its segments: for each field, the bytes
 of its posting lists (each term's extent in the postings file, or its inlined postings) and of
-its entries in the terms table (key + term info, with the postings Whoosh inlines there); the
-search tables' side files; the rest (stored fields, columns, lengths) is what remains.
+its entries in the terms table (key + term info, with the postings Whoosh inlines there); for
+the fields a segment keeps in its side postings file (``.nsside``, newsearch.sidefile), that
+file's arrays of the field (terms and postings together); the search tables' side files; the
+rest (stored fields, columns, lengths) is what remains.
 
     python benchmarks/index_bytes.py INDEX_DIR [--json OUT.json]
 
@@ -22,6 +24,8 @@ from typing import Any
 from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import open_dir
+
+from newsearch.sidecodec import side_of
 
 
 def measure(path: Path) -> dict[str, Any]:
@@ -43,6 +47,13 @@ def measure(path: Path) -> dict[str, Any]:
                     f["postings"] += int(t._length[0])  # Whoosh unpacks it as a 1-tuple
                 else:  # inlined in the term info, counted with the terms table
                     f["inlined"] = f.get("inlined", 0) + 1
+            side = side_of(leaf)
+            for field, sf in (side.fields if side is not None else {}).items():
+                f = per_field.setdefault(field, {"terms": 0, "postings": 0, "term_count": 0})
+                arrays = (sf.blob, sf.kend, sf.pend, sf.docs, sf.weights, sf.freqs)
+                f["side"] = f.get("side", 0) + sum(a.nbytes for a in arrays if a is not None)
+                f["term_count"] += len(sf)
+                f["side_postings"] = f.get("side_postings", 0) + len(sf.docs)
     side = sum(p.stat().st_size for p in path.glob("*.nstab"))
     total = sum(p.stat().st_size for p in path.iterdir() if p.is_file())
     return {
@@ -59,6 +70,14 @@ def table(res: dict[str, Any]) -> str:
     total = res["total_bytes"]
     rows = ["| part | MB | share |", "|---|--:|--:|"]
     for field, f in sorted(res["fields"].items(), key=lambda kv: -kv[1]["postings"]):
+        if f.get("side"):
+            n = f["term_count"]
+            rows.append(
+                f"| `{field}` terms + postings, side file ({n:,} terms, "
+                f"{f['side_postings']:,} postings, {f['side'] / max(n, 1):.1f} B/term) | "
+                f"{f['side'] / 1e6:.1f} | {f['side'] / total:.0%} |"
+            )
+            continue
         rows.append(
             f"| `{field}` postings ({f['term_count']:,} terms) | {f['postings'] / 1e6:.1f} | "
             f"{f['postings'] / total:.0%} |"
@@ -67,7 +86,8 @@ def table(res: dict[str, Any]) -> str:
     rows.append(f"| terms tables (all fields) | {terms / 1e6:.1f} | {terms / total:.0%} |")
     side = res["side_files_bytes"]
     rows.append(f"| search tables (`.nstab`) | {side / 1e6:.1f} | {side / total:.0%} |")
-    rest = total - terms - side - sum(f["postings"] for f in res["fields"].values())
+    postings = sum(f["postings"] + f.get("side", 0) for f in res["fields"].values())
+    rest = total - terms - side - postings
     rows.append(
         f"| the rest: stored fields, columns, lengths | {rest / 1e6:.1f} | {rest / total:.0%} |"
     )

@@ -43,6 +43,8 @@ LAYERS: dict[str, int] = {
     "manifest": 4,
     "merging": 4,
     "segtables": 4,
+    "sidefile": 4,
+    "sidecodec": 4,
     "viewfile": 4,
     "arrays": 4,
     "index": 5,

@@ -13,7 +13,7 @@ once written (only their deletions do), so what is read from one is kept in the
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ from . import arrays
 from .cache import IndexCache
 from .schema import stored_published
 from .segtables import load_tables, table_key
+from .sidefile import SideField
 from .viewfile import ViewFile
 
 __all__ = ["EMPTY_IDS", "EMPTY_TF", "FloatArray", "IndexView", "IntArray", "Segment", "segment_ids"]
@@ -208,9 +209,13 @@ class Segment:
             return len(hit[0])
         if (dfs := self.data.get(("dfs", field))) is not None:
             return int(dfs.get(token, 0))
+        if (side := _side_field(self.reader, field)) is not None:
+            return side.df(token)
         return int(self.reader.doc_frequency(field, token))
 
     def _read(self, field: str, token: str) -> tuple[IntArray, FloatArray]:
+        if (side := _side_field(self.reader, field)) is not None:
+            return side.lookup(token)  # views of the side file, binary-searched
         dfs = self.data.get(("dfs", field))
         if dfs is not None and token not in dfs:
             return EMPTY_IDS, EMPTY_TF  # known absent: skip Whoosh's hashed term lookup
@@ -253,9 +258,17 @@ class Segment:
         return np.concatenate(ids), np.concatenate(tfs)
 
 
-def _read_dfs(segreader: Any, field: str) -> dict[str, int]:
+def _side_field(segreader: Any, field: str) -> SideField | None:
+    side = getattr(getattr(segreader, "_terms", None), "side", None)  # a SideTermsReader's
+    return None if side is None else side.get(field)
+
+
+def _read_dfs(segreader: Any, field: str) -> Mapping[str, int]:
     """Every term of ``field`` in one segment with its document frequency. Whoosh's W3 terms
-    table is sorted by (field number, term): the field's entries are one run, parsed in bulk."""
+    table is sorted by (field number, term): the field's entries are one run, parsed in bulk;
+    a side field's are looked up in its file (:mod:`newsearch.sidefile`), not copied."""
+    if (side := _side_field(segreader, field)) is not None:
+        return side.counts()
     terms = getattr(segreader, "_terms", None)
     table = getattr(terms, "_tindex", None)
     fieldmap = getattr(terms, "_fieldmap", None)
@@ -306,17 +319,7 @@ def _read_dfs(segreader: Any, field: str) -> dict[str, int]:
 def _segment_terms(reader: Any, field: str) -> list[str]:
     """Every term of ``field`` in one segment, straight from Whoosh's terms table (about 15x
     faster than ``reader.lexicon(field)``, which decodes a term info per term)."""
-    terms = getattr(reader, "_terms", None)
-    table = getattr(terms, "_tindex", None)
-    fieldmap = getattr(terms, "_fieldmap", None)
-    if table is not None and fieldmap is not None and hasattr(table, "closest_key_pos"):
-        return list(_read_dfs(reader, field))  # the field's run of the sorted table
-    try:
-        return [
-            t.decode("utf-8") if isinstance(t, bytes) else str(t) for t in reader.lexicon(field)
-        ]
-    except Exception:  # a field this segment does not have
-        return []
+    return list(_read_dfs(reader, field))  # the field's run of the sorted table
 
 
 class IndexView:

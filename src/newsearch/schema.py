@@ -62,6 +62,7 @@ from .duplicates import KEYS_FIELD, SIGNATURE_BYTES, SIGNATURE_FIELD, duplicate_
 __all__ = [
     "LEAD_PAIR_WORDS",
     "SCHEMA_VERSION",
+    "SIDE_FIELDS",
     "article_to_document",
     "build_schema",
     "document_to_article",
@@ -77,6 +78,11 @@ DEFAULT_EXACT_FIELDS = ("title",)
 LEAD_PAIR_WORDS = 80
 #: Characters of the body handed to the ``body_pairs`` analyzer (ample for the lead).
 _LEAD_CHARS = 2_000
+#: Fields whose terms and postings each segment keeps in its side file
+#: (:mod:`newsearch.sidecodec`) instead of Whoosh's terms table: their terms are most of an
+#: index's terms (word pairs and band keys, one or two articles each), each of which cost a
+#: whole terms-table entry. Their lengths stay with Whoosh (BM25 reads them as before).
+SIDE_FIELDS = ("body_pairs", "title_pairs", KEYS_FIELD)
 
 
 def build_schema(

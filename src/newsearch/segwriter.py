@@ -19,6 +19,10 @@ from typing import Any
 from whoosh.filedb import filetables
 from whoosh.filedb.filetables import _lengths, _pointer
 
+from .schema import SIDE_FIELDS
+from .sidecodec import SideCodec, side_of
+from .sidefile import iter_side_postings
+
 __all__ = ["INLINE_LIMIT", "StreamingMerge", "codec"]
 
 #: Posting lists of at most this many documents are kept inside their term's entry in the terms
@@ -30,17 +34,20 @@ INLINE_LIMIT = 8
 
 
 def codec() -> Any:
-    """The codec every writer of an index uses: Whoosh's W3 codec with :data:`INLINE_LIMIT`.
+    """The codec every writer of an index uses: Whoosh's W3 codec with :data:`INLINE_LIMIT`,
+    the fields of :data:`~newsearch.schema.SIDE_FIELDS` kept in a side file per segment
+    (:class:`~newsearch.sidecodec.SideCodec`).
 
     Whoosh's own default inlines nothing: its posting writer calls ``set_inline`` on the term
     info, which spells the method ``set_inlined``, so any ``inlinelimit`` above 1 failed there.
     Readers need nothing: a segment records its codec, and Whoosh reads inlined postings.
     """
-    from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
+    from whoosh.codec.whoosh3 import W3TermInfo
 
     if not hasattr(W3TermInfo, "set_inline"):
         W3TermInfo.set_inline = W3TermInfo.set_inlined
-    return W3Codec(inlinelimit=INLINE_LIMIT + 1)  # Whoosh inlines lists *shorter* than this
+    # Whoosh inlines lists *shorter* than its limit.
+    return SideCodec(SIDE_FIELDS, inlinelimit=INLINE_LIMIT + 1)
 
 
 class _LeanTermsWriter(filetables.OrderedHashWriter):
@@ -110,12 +117,34 @@ def _renumbered(reader: Any, schema: Any, base: int, docmap: dict[int, int] | No
     files = getattr(reader, "_storage", None)  # Whoosh's OverlayStorage(compound file, index)
     source = getattr(getattr(files, "a", files), "_source", None)
     release = getattr(source, "madvise", None) if isinstance(source, mmap.mmap) else None
-    for n, (field, text, docnum, weight, value) in enumerate(reader.iter_postings(), 1):
+    side = side_of(reader)
+    if side is None:
+        postings = reader.iter_postings()
+    else:  # the side fields straight from their file, merged in order with the others
+        skip = set(side.fields)
+        plain = _plain_postings(reader, schema, skip)
+        kept = type(side)({f: side.fields[f] for f in skip if f in schema})
+        postings = heapq.merge(plain, iter_side_postings(kept, docmap, base, local=True))
+    for n, (field, text, docnum, weight, value) in enumerate(postings, 1):
         if field in schema:
             doc = base + docnum if docmap is None else docmap[docnum]
             yield field, text, doc, weight, value or b""
         if release is not None and n % _RELEASE_EVERY == 0:
             release(mmap.MADV_DONTNEED)
+
+
+def _plain_postings(reader: Any, schema: Any, skip: set[str]) -> Any:
+    """As ``reader.iter_postings()`` for the fields not in ``skip``: each field's run of the
+    terms, in field order (``terms_from`` runs on into the next field: stop there)."""
+    fields = {f for f in reader.indexed_field_names() if f in schema} - skip
+    for field in sorted(fields):
+        for fname, text in reader.terms_from(field, b""):
+            if fname != field:
+                break
+            m = reader.postings(fname, text)
+            while m.is_active():
+                yield fname, text, m.id(), m.weight(), m.value()
+                m.next()
 
 
 class StreamingMerge:
