@@ -82,12 +82,19 @@ def fingerprint(module: str) -> str | None:
 # -- sorted string arrays ----------------------------------------------------------------------
 
 
+#: Keys a stored table remembers finding (or not) before it starts over.
+_FOUND_MAX = 50_000
+
+
 class _Strings(Sequence[bytes]):
     """Sorted UTF-8 strings: one blob and the offsets of each string in it."""
 
     def __init__(self, blob: memoryview, offsets: memoryview) -> None:
         self.blob = blob
         self.off = offsets  # len + 1 entries
+        # Keys found before: a binary search makes ~18 Python-level probes, and related news
+        # looks up the same ~150 terms' counts again for every article it is asked about.
+        self._found: dict[bytes, int] = {}
 
     def __len__(self) -> int:
         return len(self.off) - 1
@@ -99,8 +106,14 @@ class _Strings(Sequence[bytes]):
 
     def find(self, key: bytes) -> int:
         """The position of ``key``, or -1."""
-        i = bisect.bisect_left(self, key)
-        return i if i < len(self) and self[i] == key else -1
+        found = self._found.get(key)
+        if found is None:
+            i = bisect.bisect_left(self, key)
+            found = i if i < len(self) and self[i] == key else -1
+            if len(self._found) >= _FOUND_MAX:
+                self._found.clear()
+            self._found[key] = found
+        return found
 
     def text(self, i: int) -> str:
         return bytes(self.blob[self.off[i] : self.off[i + 1]]).decode("utf-8")
