@@ -48,6 +48,24 @@ def test_a_stored_table_reads_back_as_it_was(kind: str, tmp_path: Path) -> None:
     assert storage.list() == ["MAIN_abc.nstab"]  # no temporary file left
 
 
+def test_a_stored_table_answers_the_same_from_its_memo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Looked-up keys (found or not) are remembered; lookups agree before, during and after the
+    memo starts over."""
+    monkeypatch.setattr(segtables, "_FOUND_MAX", 3)
+    words = sorted({f"w{i:03d}" for i in range(0, 200, 3)} | {"كتاب", "جونغ"})
+    storage = FileStorage(str(tmp_path)).create()
+    table = _Table()
+    table.counts = {w: i for i, w in enumerate(words)}
+    segtables.store_tables(storage, "MAIN_m", {("t", 1): (__name__, table)})
+    counts = segtables.load_tables(storage, "MAIN_m")[segtables.table_key(("t", 1))].counts
+    asked = [f"w{i:03d}" for i in range(200)] + ["كتاب", "جونغ", "كتب", ""]
+    for _ in range(3):
+        assert [counts.get(w, -1) for w in asked] == [table.counts.get(w, -1) for w in asked]
+        assert [w in counts for w in asked] == [w in table.counts for w in asked]
+
+
 def test_unstorable_or_changed_tables_are_not_found(tmp_path: Path) -> None:
     storage = FileStorage(str(tmp_path)).create()
 
