@@ -452,6 +452,17 @@ def test_a_writer_killed_mid_build_resumes_and_a_rerun_adds_up(
     assert (rerun.read, rerun.unchanged, rerun.added) == (268, 268, 0)
 
 
+def test_info_adds_up_the_shards_as_one_index_reports(
+    sharded: ShardedIndex, whole: Searcher
+) -> None:
+    info, one = sharded.info(), whole.index.info()
+    assert info["documents"] == one.documents == sum(s["documents"] for s in info["per_shard"])
+    assert info["sources"] == one.sources and info["categories"] == one.categories
+    assert one.first_published and one.last_published
+    assert info["first_published"] == one.first_published.isoformat()
+    assert info["last_published"] == one.last_published.isoformat()
+
+
 # --- the command line ------------------------------------------------------------------------
 
 
@@ -471,7 +482,8 @@ def test_cli_builds_and_searches_a_sharded_index(tmp_path: Path) -> None:
     ix = str(tmp_path / "ix")
     out = cli("index", ix, str(FIXTURE), "--shards", "2", "--quiet")
     assert "268 articles in 2 shards" in out
-    assert "shards:     2" in cli("info", ix)
+    shown = cli("info", ix)
+    assert "shards:     2" in shown and "published:  2013-07-13 .. 2018-" in shown
     hits = orjson.loads(cli("search", ix, "كوريا الشمالية", "--json"))
     assert hits["total"] > 0 and hits["shards"] == {"total": 2, "successful": 2, "failed": 0}
 

@@ -65,6 +65,28 @@ def test_info(fixture_index: NewsIndex) -> None:
     assert orjson.loads(orjson.dumps(info.to_dict()))["documents"] == 268
 
 
+def test_info_with_articles_without_a_date(tmp_path: Path) -> None:
+    """Undated articles hold a column default that is no date: info skips it (it raised
+    OverflowError), and a deleted article's date no longer counts."""
+    ix = NewsIndex.create(tmp_path / "ix")
+    undated = [{"id": f"u{i}", "title": "خبر بلا تاريخ", "body": "نص الخبر هنا"} for i in range(3)]
+    ix.ingest(undated, progress=False)
+    info = ix.info()
+    assert (info.documents, info.first_published, info.last_published) == (3, None, None)
+    dated = [
+        {"id": "d1", "title": "خبر أول", "body": "نص", "published": "2015-03-02T10:00:00Z"},
+        {"id": "d2", "title": "خبر ثان", "body": "نص", "published": "2018-09-30T23:59:00Z"},
+    ]
+    ix.ingest(dated, progress=False)
+    info = ix.info()
+    assert info.first_published == datetime(2015, 3, 2, 10, tzinfo=UTC)
+    assert info.last_published == datetime(2018, 9, 30, 23, 59, tzinfo=UTC)
+    assert ix.delete("d2")
+    ix.commit()
+    assert ix.info().documents == 4
+    assert ix.info().last_published == datetime(2015, 3, 2, 10, tzinfo=UTC)
+
+
 def test_manifest_records_the_analysis(fixture_index: NewsIndex) -> None:
     m = orjson.loads((fixture_index.path / MANIFEST).read_bytes())  # type: ignore[operator]
     assert m["format"] == "newsearch-index"

@@ -118,15 +118,7 @@ def index_info(r: Any, manifest: dict[str, Any], path: Path | None) -> IndexInfo
     index ``r`` (a Whoosh reader) reads."""
     first = last = None
     if r.doc_count():
-        col = r.column_reader("published")
-        dates = [
-            v
-            for n, v in enumerate(col)
-            if isinstance(v, datetime) and v.year > 1 and not r.is_deleted(n)
-        ]
-        if dates:
-            first = min(dates).replace(tzinfo=UTC)
-            last = max(dates).replace(tzinfo=UTC)
+        first, last = _date_span(r)
     return IndexInfo(
         path=str(path) if path else None,
         documents=int(r.doc_count()),
@@ -140,6 +132,35 @@ def index_info(r: Any, manifest: dict[str, Any], path: Path | None) -> IndexInfo
         segments=len(r.leaf_readers()) if hasattr(r, "leaf_readers") else 1,
         manifest=manifest,
     )
+
+
+def _date_span(r: Any) -> tuple[datetime | None, datetime | None]:
+    """The first and last ``published`` date of the live documents. The column is read raw
+    (Whoosh's ticks grow with time) and only the ends are converted: an article without a date
+    holds a default that is no date (converting it raised ``OverflowError``)."""
+    from whoosh.util.times import long_to_datetime
+
+    ticks: set[int] = set()
+    leaves = r.leaf_readers() if hasattr(r, "leaf_readers") else [(r, 0)]
+    for leaf, _ in leaves:  # per segment: a MultiReader's column skips a segment without one
+        if leaf.has_column("published"):
+            col = leaf.column_reader("published", translate=False)
+            ticks.update(
+                v for n, v in enumerate(col) if isinstance(v, int) and not leaf.is_deleted(n)
+            )
+    ordered = sorted(ticks)
+
+    def date(tick: int) -> datetime | None:
+        try:
+            d = long_to_datetime(tick)
+        except (OverflowError, ValueError):
+            return None
+        return d.replace(tzinfo=UTC) if d.year > 1 else None
+
+    ends = [
+        next((d for d in map(date, seq) if d is not None), None) for seq in (ordered, ordered[::-1])
+    ]
+    return ends[0], ends[1]
 
 
 def _term_counts(reader: Any, fieldname: str) -> dict[str, int]:

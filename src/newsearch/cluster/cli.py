@@ -94,6 +94,10 @@ def info_command(args: argparse.Namespace) -> int:
     print(f"shards:     {n}, routed by {rule}(id) mod {n}")
     for s in info["per_shard"]:
         print(f"  {s['shard']}: {s['documents']} articles, {s['size_bytes'] / 1e6:.1f} MB")
+    first, last = info["first_published"], info["last_published"]
+    print(f"published:  {first[:10]} .. {last[:10]}" if first and last else "published:  none")
+    print("sources:    " + ", ".join(f"{k} {v}" for k, v in info["sources"].items()))
+    print("categories: " + ", ".join(f"{k} {v}" for k, v in info["categories"].items()))
     print(f"analyzer:   {info['analyzer']['name']} {info['analyzer'].get('params') or ''}".rstrip())
     print(f"size:       {info['size_bytes'] / 1e6:.1f} MB")
     return 0

@@ -23,7 +23,9 @@ import contextlib
 import dataclasses
 import os
 import shutil
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -342,12 +344,18 @@ class ShardedIndex:
         """Documents, size and segments per shard and in all (reads the shard directories:
         on a shared filesystem or one machine)."""
         shards = []
+        sources: Counter[str] = Counter()
+        categories: Counter[str] = Counter()
+        dates: list[datetime] = []
         for i in range(self.shards):
             ix = NewsIndex.open(self.shard_path(i))
             try:
                 info = ix.info()
             finally:
                 ix.close()
+            sources.update(info.sources)
+            categories.update(info.categories)
+            dates += [d for d in (info.first_published, info.last_published) if d is not None]
             shards.append(
                 {
                     "shard": shard_name(i),
@@ -361,6 +369,10 @@ class ShardedIndex:
             "shards": self.shards,
             "routing": self.manifest["routing"],
             "documents": sum(s["documents"] for s in shards),
+            "first_published": min(dates).isoformat() if dates else None,
+            "last_published": max(dates).isoformat() if dates else None,
+            "sources": dict(sources.most_common()),
+            "categories": dict(categories.most_common()),
             "size_bytes": sum(s["size_bytes"] for s in shards),
             "analyzer": self.manifest["analyzer"],
             "per_shard": shards,
