@@ -34,11 +34,11 @@ from ..request import MAX_PAGE_DEPTH, Filters, RankingOptions, SearchRequest
 from ..results import Copy, DuplicateGroup, Hit, Results
 from ..search import SUGGEST_BELOW, related_request, respell, search_request
 from ..stats import CollectionStats, word_key
-from ..variants import VariantIndex, add_correction_counts, rank_corrections, variant_key
 from .fanout import FanOut
 from .manifest import shard_of
 from .runtime import require_ray
 from .shard import Question, ShardPage, known_word
+from .vocabulary import Recorder, merge_answer, word_memos
 
 if TYPE_CHECKING:
     from ..results import RelatedResults
@@ -49,51 +49,6 @@ __all__ = ["ClusterSearcher", "ClusterView"]
 T = TypeVar("T")
 #: Vocabulary answers kept between requests (cleared on refresh, or when this many).
 _MAX_ANSWERS = 200_000
-
-
-class _Recorder:
-    """A :class:`~newsearch.plan.Vocabulary` answering from what the shards said, noting
-    the questions it could not answer (asked of the shards, then the plan is made again)."""
-
-    def __init__(self, answers: Mapping[Question, Any]) -> None:
-        self.answers = answers
-        self.missing: set[Question] = set()
-
-    def _ask(self, q: Question, default: T) -> T:
-        if q in self.answers:
-            return self.answers[q]  # type: ignore[no-any-return]
-        self.missing.add(q)
-        return default
-
-    def variants(self, token: str) -> list[str]:
-        key = variant_key(token)
-        return VariantIndex({key: self._ask(("words", key), set())}).variants(token)
-
-    def joined(self, tokens: Sequence[str]) -> list[str]:
-        key = variant_key("".join(tokens))
-        return VariantIndex({key: self._ask(("words", key), set())}).joined(tokens)
-
-    def known(self, field: str, token: str) -> bool:
-        return self._ask(("known", field, token), False)
-
-    def corrections(self, word: str, limit: int = 3) -> list[str]:
-        return rank_corrections(self._ask(("corrections", word), ({}, {})), limit)
-
-    def frequency(self, field: str, token: str) -> int:
-        return self._ask(("frequency", field, token), 0)
-
-    def size(self) -> int:
-        return self._ask(("size",), 0)
-
-
-def _merge_answer(q: Question, parts: list[Any]) -> Any:
-    if q[0] == "words":
-        return set().union(*parts)
-    if q[0] == "known":
-        return any(parts)
-    if q[0] in ("frequency", "size"):
-        return sum(parts)
-    return add_correction_counts(parts)
 
 
 class ClusterView:
@@ -155,6 +110,7 @@ class ClusterSearcher:
         first = self.replicas[0][0]
         self.analyzers: dict[str, Any] = ray.get(first.analyzers.remote(), timeout=60 + timeout)
         self._answers: dict[Question, Any] = {}
+        self._memos = word_memos()  # what the planner made of query words, until refresh
         self._stats = CollectionStats(0, 0)  # merged counts of the words seen so far
         self._dfs: tuple[int, dict[str, tuple[int, int]]] = (0, {})  # related news' stems
         #: Related news' articles by id and key terms by text, until a refresh (:mod:`.related`).
@@ -201,6 +157,7 @@ class ClusterSearcher:
         counts = FanOut(self._all(), self.timeout, False).each("refresh", epoch)
         self.epoch = epoch
         self._answers = {}
+        self._memos = word_memos()
         self._stats = CollectionStats(0, 0)
         self._dfs = (0, {})
         self.sources = {}
@@ -223,14 +180,15 @@ class ClusterSearcher:
         return self
 
     # -- the vocabulary, asked of every shard
-    def vocabulary(self, call: FanOut, use: Callable[[_Recorder], T]) -> T:
+    def vocabulary(self, call: FanOut, use: Callable[[Recorder], T]) -> T:
         """``use(vocabulary)`` once every question it asks has been answered by the shards."""
-        cache = self._answers  # (one object per request: other threads may replace it)
+        cache, memos = self._answers, self._memos  # (this request's: a refresh replaces them)
         if len(cache) > _MAX_ANSWERS:
             cache = self._answers = {}
+            memos = self._memos = word_memos()
         own: dict[Question, Any] | None = None  # this request's, once a shard failed
         for _ in range(16):
-            rec = _Recorder(cache if own is None else own)
+            rec = Recorder(cache, memos) if own is None else Recorder(own)
             out = use(rec)
             if not rec.missing:
                 return out
@@ -240,7 +198,7 @@ class ClusterSearcher:
                 own = dict(cache)
             answers = cache if own is None else own
             for j, q in enumerate(questions):
-                answers[q] = _merge_answer(q, [a[j] for a in got.values()])
+                answers[q] = merge_answer(q, [a[j] for a in got.values()])
         raise RuntimeError("the planner kept asking new vocabulary questions")  # pragma: no cover
 
     def statistics(self, call: FanOut, words: Sequence[QueryWord]) -> CollectionStats:
@@ -508,7 +466,7 @@ class ClusterSearcher:
         return self._suggest(self.fanout(), parsed)
 
     def _suggest(self, call: FanOut, parsed: ParsedQuery) -> str | None:
-        def use(v: _Recorder) -> str | None:
+        def use(v: Recorder) -> str | None:
             def known(word: str) -> bool:
                 qs = known_word(self.analyzers, word)
                 return not qs or any(v.known(q[1], q[2]) for q in qs)
