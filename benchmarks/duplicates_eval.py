@@ -59,6 +59,7 @@ import numpy as np
 
 from _common import git_info, machine, package_versions  # benchmarks/ is on sys.path
 from index_speed import shards
+from newsearch import copies
 from newsearch import duplicates as dup
 from newsearch.evaluate.provenance import PACKAGES
 
@@ -234,7 +235,7 @@ def evaluate_corpus(name: str, data: Path, log: Any) -> dict[str, Any]:
         if s is not None:
             sigs[i] = s
     sig_seconds = time.perf_counter() - t1
-    candidates = dup._candidate_pairs(sigs, ok)
+    candidates = copies._candidate_pairs(sigs, ok)  # the band grouping find_duplicates uses
     log(f"{name}: signatures {sig_seconds:.0f} s, {len(candidates)} candidate pairs")
 
     t2 = time.perf_counter()
