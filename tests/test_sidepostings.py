@@ -248,3 +248,25 @@ def test_a_crash_before_the_commit_leaves_nothing_that_breaks_the_next(
         assert all(v["postings"] for v in _terms(again, f).values())
     names = {p.name for p in (tmp_path / "ix").iterdir()}
     assert not (left & names)  # Whoosh's clean-up took the dead segment
+
+
+def test_the_posting_writer_reads_each_document_length_once() -> None:
+    """Lengths as the posting writer sees them: a side field's are not read (0); another
+    field's are Whoosh's, each document's read once however many postings ask."""
+    from newsearch import sidecodec
+
+    asked: list[tuple[int, str]] = []
+
+    class Lengths:
+        def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+            asked.append((docnum, fieldname))
+            return 0 if docnum == 3 else docnum * 10 + len(fieldname)
+
+    seen = sidecodec._MainLengths(Lengths(), frozenset(SIDE_FIELDS))
+    postings = [
+        (d, f) for _ in range(4) for f in ("body", "title", "body_pairs") for d in (5, 0, 3, 9)
+    ]
+    got = [seen.doc_field_length(d, f) for d, f in postings]
+    want = [0 if f in SIDE_FIELDS or d == 3 else d * 10 + len(f) for d, f in postings]
+    assert got == want
+    assert sorted(asked) == sorted({(d, f) for d, f in postings if f not in SIDE_FIELDS})
