@@ -398,6 +398,18 @@ class WordMemo(dict[Any, Any]):
         return self[key]
 
 
+def word_memos() -> dict[str, WordMemo]:
+    """The memos a snapshot's vocabulary keeps about query words, by table: whether a word
+    looks native (:func:`newsearch.expand.word_looks_native`), its spelling expansions
+    (``plan._spellings``) and its spelling variants but native look-alikes
+    (``plan._variant_words``)."""
+    return {
+        "native_words": WordMemo(100_000),
+        "spellings": WordMemo(50_000),
+        "variant_words": WordMemo(50_000),
+    }
+
+
 def remembered(vocabulary: Any, table: str, key: Any, make: Callable[[], Any]) -> Any:
     """``make()``, remembered in the vocabulary's :class:`WordMemo` ``table`` when it keeps
     one (a vocabulary made for a test need not)."""
@@ -413,12 +425,9 @@ class IndexVocabulary:
         self.view = view
         self.fields = tuple(fields)
         self._variants: VariantIndex | None = None
-        #: whether a query word looks native (:func:`newsearch.expand.word_looks_native`)
-        self.native_words = WordMemo(100_000)
-        #: a query word's spelling expansions (:func:`newsearch.plan._spellings`)
-        self.spellings = WordMemo(50_000)
-        #: a query word's spelling variants but native look-alikes (`plan._variant_words`)
-        self.variant_words = WordMemo(50_000)
+        # native_words, spellings, variant_words (see word_memos)
+        for table, memo in word_memos().items():
+            setattr(self, table, memo)
 
     @property
     def variant_index(self) -> VariantIndex:

@@ -16,21 +16,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from ..variants import VariantIndex, WordMemo, add_correction_counts, rank_corrections, variant_key
+from ..variants import (
+    VariantIndex,
+    WordMemo,
+    add_correction_counts,
+    rank_corrections,
+    variant_key,
+    word_memos,
+)
 from .shard import Question
 
-__all__ = ["Recorder", "WordMemos", "merge_answer"]
+__all__ = ["Recorder", "WordMemos", "merge_answer", "word_memos"]
 
 T = TypeVar("T")
-
-
-def word_memos() -> dict[str, WordMemo]:
-    """Fresh memos of the tables ``variants.IndexVocabulary`` keeps per snapshot."""
-    return {
-        "native_words": WordMemo(100_000),
-        "spellings": WordMemo(50_000),
-        "variant_words": WordMemo(50_000),
-    }
 
 
 WordMemos = dict[str, WordMemo]
