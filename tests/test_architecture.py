@@ -40,6 +40,7 @@ LAYERS: dict[str, int] = {
     "advanced_stats": 4,
     "mpwriter": 4,
     "segwriter": 4,
+    "postpool": 4,
     "manifest": 4,
     "merging": 4,
     "segtables": 4,

@@ -50,6 +50,7 @@ from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
 from .errors import WorkerFailedError
+from .postpool import GroupedPostings
 from .segwriter import StreamingMerge, codec
 
 __all__ = ["CommitHook", "HookedSegmentWriter", "SafeMpWriter", "WorkerPool"]
@@ -286,12 +287,13 @@ class CommitHook:
         super()._commit_toc(segments)  # type: ignore[misc]
 
 
-class _WorkerWriter(StreamingMerge, SegmentWriter):
-    """A worker's writer: Whoosh's, merging with :class:`StreamingMerge`."""
+class _WorkerWriter(GroupedPostings, StreamingMerge, SegmentWriter):
+    """A worker's writer: Whoosh's, with :class:`GroupedPostings` and :class:`StreamingMerge`."""
 
 
-class HookedSegmentWriter(CommitHook, StreamingMerge, SegmentWriter):
-    """Whoosh's one-process writer with :class:`CommitHook` and :class:`StreamingMerge`."""
+class HookedSegmentWriter(CommitHook, GroupedPostings, StreamingMerge, SegmentWriter):
+    """Whoosh's one-process writer with :class:`CommitHook`, :class:`GroupedPostings` and
+    :class:`StreamingMerge`."""
 
 
 class SafeMpWriter(CommitHook, StreamingMerge, MpWriter):

@@ -21,6 +21,7 @@ written instead to ``<segment id>.nsside``, a file of sorted arrays:
 
 from __future__ import annotations
 
+import itertools
 import json
 import mmap
 import os
@@ -76,6 +77,17 @@ class _Spill:
     def append(self, value: Any) -> None:
         self.buf.append(value)
         self.count += 1
+        if len(self.buf) >= _SPILL:
+            self.flush()
+
+    def extend(self, values: Any) -> None:
+        if isinstance(values, np.ndarray):
+            self.buf.frombytes(values.astype(self.typecode, copy=False).tobytes())
+        elif isinstance(values, bytes):
+            self.buf.frombytes(values)
+        else:
+            self.buf.extend(values)
+        self.count += len(values)
         if len(self.buf) >= _SPILL:
             self.flush()
 
@@ -179,6 +191,47 @@ class SideFileWriter:
         assert f is not None
         f.terms += 1
         self.pend.append(f.postings)
+
+    def add_terms(self, terms: list[bytes], postings: list[list[Any]]) -> None:
+        """A field's terms at once, in order, each with its postings as one flat list
+        ``[doc, weight, value, doc, ...]``: as :meth:`start_term`, :meth:`add` per posting and
+        :meth:`finish_term` for each, with the arrays built whole."""
+        f = self.field
+        assert f is not None
+        if not terms:
+            return
+        widths = set(map(len, terms))
+        if f.width is None and len(widths) == 1:
+            f.width = widths.pop()
+        elif f.width is None or widths != {f.width}:
+            f.width = -1
+        blob = b"".join(terms)
+        if f.hex and (0 in widths or _HEX.fullmatch(blob) is None):
+            f.hex = False
+        self.kblob.extend(blob)
+        self.kend.extend([self._kbytes + n for n in itertools.accumulate(map(len, terms))])
+        self._kbytes += len(blob)
+        flat = list(itertools.chain.from_iterable(postings))
+        docs, weights, values = flat[0::3], flat[1::3], flat[2::3]
+        self.docs.extend(docs)
+        self.weights.extend(weights)
+        packed = b"".join(values) if f.values == "uint" else b""
+        if f.values == "uint" and len(packed) == _UINT.size * len(docs):
+            freqs = np.frombuffer(packed, dtype=">u4").astype(np.uint32)
+        elif f.values == "uint":
+            freqs = np.array([_UINT.unpack(v)[0] for v in values], dtype=np.uint32)
+        else:
+            freqs = np.ones(len(docs), dtype=np.uint32)
+        self.freqs.extend(freqs)
+        w = np.asarray(weights, dtype=np.float64)
+        f.max_weight = max(f.max_weight, float(w.max()))
+        if f.whole and not ((w >= 0).all() and (w == np.floor(w)).all()):
+            f.whole = False
+        if f.freq_is_weight and not np.array_equal(freqs, w):
+            f.freq_is_weight = False
+        self.pend.extend([f.postings + n // 3 for n in itertools.accumulate(map(len, postings))])
+        f.postings += len(docs)
+        f.terms += len(terms)
 
     def finish_field(self) -> None:
         if self.field is not None:

@@ -1,0 +1,190 @@
+"""A segment writer's postings grouped by field and term as documents add them.
+
+Whoosh's writer makes a ``(field, term, document, weight, value)`` tuple per posting, pools
+them (spilling sorted runs to disk past ``limitmb``) and sorts them all at the flush, where its
+posting writer walks them one by one. Documents arrive in order, so grouping each posting under
+its field and term as it comes leaves only the terms to sort, and each term's postings reach the
+field writer as one list (:meth:`FieldWriter.add_grouped`, :mod:`newsearch.sidecodec`). Past
+the pool's limit the groups spill to a Whoosh run as sorted tuples, and the flush merges as
+Whoosh's pool does.
+
+:class:`GroupedPostings` is the writer mixin that uses it (:mod:`newsearch.mpwriter`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+__all__ = ["GroupedPool", "GroupedPostings"]
+
+#: Whoosh counts about 160 bytes a posting against ``limitmb``; the grouped pool counts postings
+#: and spills at the same number (it holds them in less memory: no tuple, no term per posting).
+_BYTES_PER_POSTING = 160
+
+# A field's postings: term -> [doc, weight, value, doc, weight, value, ...] (documents ascending).
+Groups = dict[bytes, list[Any]]
+
+
+class GroupedPool:
+    """Whoosh's posting pool interface (``add``, ``iter_postings``, ``cleanup``,
+    ``fieldnames``) over postings grouped by field and term."""
+
+    def __init__(self, tempstore: Any, segment: Any, limitmb: int = 128) -> None:
+        self.fields: dict[str, Groups] = {}
+        self.fieldnames: set[str] = set()
+        self.count = 0  # postings held in memory
+        self.limit = max(1, limitmb * 1024 * 1024 // _BYTES_PER_POSTING)
+        self._tempstore = tempstore
+        self._segment = segment
+        self._runs: Any = None  # Whoosh's PostingPool, holding the spilled runs
+
+    def groups(self, fieldname: str) -> Groups:
+        terms = self.fields.get(fieldname)
+        if terms is None:
+            terms = self.fields[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        return terms
+
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        """One posting, as Whoosh's pool takes it (its postings of a document must come after
+        those of earlier documents)."""
+        fieldname, tbytes, docnum, weight, vbytes = item
+        terms = self.groups(fieldname)
+        postings = terms.get(tbytes)
+        if postings is None:
+            terms[tbytes] = [docnum, weight, vbytes]
+        else:
+            postings += (docnum, weight, vbytes)
+        self.count += 1
+
+    def full(self) -> bool:
+        return self.count >= self.limit
+
+    @property
+    def spilled(self) -> bool:
+        return self._runs is not None and bool(self._runs.runs)
+
+    def spill(self) -> None:
+        """Write the groups to a sorted run on disk and start again empty."""
+        if self._runs is None:
+            from whoosh.writing import PostingPool
+
+            self._runs = PostingPool(self._tempstore, self._segment)
+        self._runs.current = list(self._tuples())
+        self._runs.save()  # sorts (already sorted: one pass) and writes the run
+        self.fields.clear()
+        self.count = 0
+
+    def _tuples(self) -> Iterator[tuple[str, bytes, int, float, bytes]]:
+        for fieldname in sorted(self.fields):
+            terms = self.fields[fieldname]
+            for tbytes in sorted(terms):
+                p = terms[tbytes]
+                for i in range(0, len(p), 3):
+                    yield fieldname, tbytes, p[i], p[i + 1], p[i + 2]
+
+    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes]]:
+        """Every posting as Whoosh's pool gives them: sorted by field, term, document."""
+        if not self.spilled:
+            return self._tuples()
+        self._runs.current = list(self._tuples())
+        self.fields.clear()
+        return iter(self._runs.items())
+
+    def sorted_groups(self) -> Iterator[tuple[str, list[bytes], Groups]]:
+        """Each field (by name) with its terms in order and its groups (unspilled only)."""
+        assert not self.spilled
+        for fieldname in sorted(self.fields):
+            terms = self.fields[fieldname]
+            yield fieldname, sorted(terms), terms
+
+    def cleanup(self) -> None:
+        self.fields.clear()
+        if self._runs is not None:
+            self._runs.cleanup()
+
+
+class GroupedPostings:
+    """A mixin for Whoosh's ``SegmentWriter``: postings go to a :class:`GroupedPool`, and a
+    segment whose postings never spilled reaches the field writer term by term
+    (``add_grouped``) instead of posting by posting."""
+
+    pool: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        w: Any = self
+        old = w.pool
+        w.pool = GroupedPool(w._tempstorage, w.newsegment, limitmb=old.limit // (1024 * 1024))
+
+    def add_document(self, **fields: Any) -> None:
+        # As SegmentWriter.add_document (whoosh-reloaded 2.7), with the postings grouped.
+        w: Any = self
+        w._check_state()
+        perdocwriter = w.perdocwriter
+        schema = w.schema
+        docnum = w.docnum
+        pool: GroupedPool = w.pool
+        docboost = w._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        w._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields.get(fieldname)
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    boost = w._field_boost(fields, fieldname, docboost)
+                    scorable = field.scorable
+                    terms = pool.groups(fieldname)
+                    n = 0
+                    for tbytes, freq, weight, vbytes in field.index(value):
+                        if boost != 1:
+                            weight *= boost
+                        if scorable:
+                            length += freq
+                        postings = terms.get(tbytes)
+                        if postings is None:
+                            terms[tbytes] = [docnum, weight, vbytes]
+                        else:
+                            postings += (docnum, weight, vbytes)
+                        n += 1
+                    pool.count += n
+                if field.separate_spelling() or field.vector:
+                    raise NotImplementedError(f"{fieldname}: spelling or vector fields")
+                customval = fields.get(f"_stored_{fieldname}", value)
+                stored = customval if field.stored else None
+                perdocwriter.add_field(fieldname, field, stored, length)
+                column = field.column_type
+                if column and customval is not None:
+                    perdocwriter.add_column_value(
+                        fieldname, column, field.to_column_value(customval)
+                    )
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        w._added = True
+        w.docnum += 1
+        if pool.full():
+            pool.spill()
+
+    def _flush_segment(self) -> None:
+        w: Any = self
+        pool: GroupedPool = w.pool
+        grouped = getattr(w.fieldwriter, "add_grouped", None)
+        if getattr(self, "_streams", None) or pool.spilled or grouped is None:
+            super()._flush_segment()  # type: ignore[misc]
+            return
+        w.perdocwriter.close()
+        lengths = w.per_document_reader() if w.codec.length_stats else None
+        try:
+            grouped(w.schema, lengths, pool.sorted_groups())
+            w.fieldwriter.close()
+        finally:
+            if lengths is not None:
+                lengths.close()
