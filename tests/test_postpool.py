@@ -117,7 +117,7 @@ def test_two_worker_processes_write_the_same(tmp_path: Path, whoosh_pool: Any) -
 
 
 def test_the_pool_groups_postings_by_field_and_term_in_document_order(tmp_path: Path) -> None:
-    pool = postpool.GroupedPool(None, None, limitmb=1)
+    pool = postpool.GroupedPool(None, limitmb=1)
     pool.add(("b", b"x", 0, 1.0, b""))
     pool.add(("a", b"y", 0, 2.0, None))
     pool.add(("b", b"w", 1, 1.0, b""))

@@ -4,15 +4,20 @@ Whoosh's writer makes a ``(field, term, document, weight, value)`` tuple per pos
 them (spilling sorted runs to disk past ``limitmb``) and sorts them all at the flush, where its
 posting writer walks them one by one. Documents arrive in order, so grouping each posting under
 its field and term as it comes leaves only the terms to sort, and each term's postings reach the
-field writer as one list (:meth:`FieldWriter.add_grouped`, :mod:`newsearch.sidecodec`). Past
-the pool's limit the groups spill to a Whoosh run as sorted tuples, and the flush merges as
-Whoosh's pool does.
+field writer as one list (``add_grouped``, :mod:`newsearch.sidecodec`). Past the pool's limit
+the groups spill to a run on disk, sorted by field and term, and the flush merges the runs
+term by term.
 
 :class:`GroupedPostings` is the writer mixin that uses it (:mod:`newsearch.mpwriter`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import heapq
+import itertools
+import operator
+import pickle
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +27,9 @@ __all__ = ["GroupedPool", "GroupedPostings"]
 #: and spills at the same number (it holds them in less memory: no tuple, no term per posting).
 _BYTES_PER_POSTING = 160
 
+#: Terms per pickled chunk of a spilled run.
+_RUN_CHUNK = 4096
+
 # A field's postings: term -> [doc, weight, value, doc, weight, value, ...] (documents ascending).
 Groups = dict[bytes, list[Any]]
 
@@ -30,14 +38,13 @@ class GroupedPool:
     """Whoosh's posting pool interface (``add``, ``iter_postings``, ``cleanup``,
     ``fieldnames``) over postings grouped by field and term."""
 
-    def __init__(self, tempstore: Any, segment: Any, limitmb: int = 128) -> None:
+    def __init__(self, tempstore: Any, limitmb: int = 128) -> None:
         self.fields: dict[str, Groups] = {}
         self.fieldnames: set[str] = set()
         self.count = 0  # postings held in memory
         self.limit = max(1, limitmb * 1024 * 1024 // _BYTES_PER_POSTING)
         self._tempstore = tempstore
-        self._segment = segment
-        self._runs: Any = None  # Whoosh's PostingPool, holding the spilled runs
+        self.runs: list[str] = []  # spilled runs, oldest (lowest documents) first
 
     def groups(self, fieldname: str) -> Groups:
         terms = self.fields.get(fieldname)
@@ -61,48 +68,73 @@ class GroupedPool:
     def full(self) -> bool:
         return self.count >= self.limit
 
-    @property
-    def spilled(self) -> bool:
-        return self._runs is not None and bool(self._runs.runs)
-
     def spill(self) -> None:
-        """Write the groups to a sorted run on disk and start again empty."""
-        if self._runs is None:
-            from whoosh.writing import PostingPool
+        """Write the groups to a run on disk, sorted by field and term, and start again."""
+        from whoosh.util import random_name
 
-            self._runs = PostingPool(self._tempstore, self._segment)
-        self._runs.current = list(self._tuples())
-        self._runs.save()  # sorts (already sorted: one pass) and writes the run
+        path = f"{random_name()}.grun"
+        with self._tempstore.create_file(path).raw_file() as f:
+            chunk: list[tuple[str, bytes, list[Any]]] = []
+            for item in self._in_memory():
+                chunk.append(item)
+                if len(chunk) >= _RUN_CHUNK:
+                    pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
+                    chunk = []
+            if chunk:
+                pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
+        self.runs.append(path)
         self.fields.clear()
         self.count = 0
 
-    def _tuples(self) -> Iterator[tuple[str, bytes, int, float, bytes]]:
+    def _in_memory(self) -> Iterator[tuple[str, bytes, list[Any]]]:
         for fieldname in sorted(self.fields):
             terms = self.fields[fieldname]
             for tbytes in sorted(terms):
-                p = terms[tbytes]
-                for i in range(0, len(p), 3):
-                    yield fieldname, tbytes, p[i], p[i + 1], p[i + 2]
+                yield fieldname, tbytes, terms[tbytes]
 
-    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes]]:
+    def _read_run(self, path: str) -> Iterator[tuple[str, bytes, list[Any]]]:
+        try:
+            with self._tempstore.open_file(path).raw_file() as f:
+                while True:
+                    try:
+                        chunk = pickle.load(f)
+                    except EOFError:
+                        return
+                    yield from chunk
+        finally:
+            self._tempstore.delete_file(path)
+            self.runs.remove(path)
+
+    def merged(self) -> Iterator[tuple[str, bytes, list[Any]]]:
+        """Every term with all its postings, by field and term: the runs and what is in memory
+        merged (a term's postings from each in document order: the runs came first)."""
+        streams = [self._read_run(p) for p in list(self.runs)] + [self._in_memory()]
+        if len(streams) == 1:
+            yield from streams[0]
+            return
+        key = operator.itemgetter(0, 1)
+        for (fieldname, tbytes), parts in itertools.groupby(heapq.merge(*streams, key=key), key):
+            pieces = [p for _, _, p in parts]
+            flat = pieces[0] if len(pieces) == 1 else list(itertools.chain.from_iterable(pieces))
+            yield fieldname, tbytes, flat
+
+    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes | None]]:
         """Every posting as Whoosh's pool gives them: sorted by field, term, document."""
-        if not self.spilled:
-            return self._tuples()
-        self._runs.current = list(self._tuples())
-        self.fields.clear()
-        return iter(self._runs.items())
+        for fieldname, tbytes, p in self.merged():
+            for i in range(0, len(p), 3):
+                yield fieldname, tbytes, p[i], p[i + 1], p[i + 2]
 
-    def sorted_groups(self) -> Iterator[tuple[str, list[bytes], Groups]]:
-        """Each field (by name) with its terms in order and its groups (unspilled only)."""
-        assert not self.spilled
-        for fieldname in sorted(self.fields):
-            terms = self.fields[fieldname]
-            yield fieldname, sorted(terms), terms
+    def sorted_groups(self) -> Iterator[tuple[str, Iterator[tuple[bytes, list[Any]]]]]:
+        """Each field (by name) with its terms in order, each with all its postings."""
+        for fieldname, items in itertools.groupby(self.merged(), operator.itemgetter(0)):
+            yield fieldname, ((tbytes, p) for _, tbytes, p in items)
 
     def cleanup(self) -> None:
         self.fields.clear()
-        if self._runs is not None:
-            self._runs.cleanup()
+        for path in self.runs:
+            with contextlib.suppress(OSError):
+                self._tempstore.delete_file(path)
+        self.runs = []
 
 
 class GroupedPostings:
@@ -116,7 +148,7 @@ class GroupedPostings:
         super().__init__(*args, **kwargs)
         w: Any = self
         old = w.pool
-        w.pool = GroupedPool(w._tempstorage, w.newsegment, limitmb=old.limit // (1024 * 1024))
+        w.pool = GroupedPool(w._tempstorage, limitmb=old.limit // (1024 * 1024))
 
     def add_document(self, **fields: Any) -> None:
         # As SegmentWriter.add_document (whoosh-reloaded 2.7), with the postings grouped.
@@ -177,7 +209,7 @@ class GroupedPostings:
         w: Any = self
         pool: GroupedPool = w.pool
         grouped = getattr(w.fieldwriter, "add_grouped", None)
-        if getattr(self, "_streams", None) or pool.spilled or grouped is None:
+        if getattr(self, "_streams", None) or grouped is None:
             super()._flush_segment()  # type: ignore[misc]
             return
         w.perdocwriter.close()

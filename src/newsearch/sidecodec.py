@@ -15,6 +15,7 @@ The codec is pickled into the index's table of contents with each segment it wri
 from __future__ import annotations
 
 import heapq
+import itertools
 from array import array
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -26,6 +27,9 @@ from whoosh.reading import TermNotFound
 from .sidefile import EXTENSION, SideField, SideFileWriter, SidePostings, open_side
 
 __all__ = ["SideCodec", "SideTermsReader", "side_of"]
+
+#: Terms of a side field whose arrays are built at once at a flush.
+_SIDE_CHUNK = 1 << 16
 
 
 class _MainLengths:
@@ -104,13 +108,15 @@ class _SideFieldWriter(W3FieldWriter):
         (:meth:`newsearch.postpool.GroupedPool.sorted_groups`): each term's postings go to
         the side file or Whoosh's posting writer as whole lists, not one call per posting."""
         dfl = _MainLengths(lengths, self._side_fields).doc_field_length if lengths else None
-        for fieldname, texts, groups in fields:
+        for fieldname, terms in fields:
             self.start_field(fieldname, schema[fieldname])
             if self._diverted:
-                self._side.add_terms(texts, [groups[t] for t in texts])
+                # The arrays are built a slice of terms at a time (a spilled pool streams).
+                while chunk := list(itertools.islice(terms, _SIDE_CHUNK)):
+                    texts, postings = zip(*chunk, strict=True)
+                    self._side.add_terms(list(texts), list(postings))
             else:
-                for btext in texts:
-                    p = groups[btext]
+                for btext, p in terms:
                     self.start_term(btext)
                     lens = [dfl(d, fieldname) for d in p[0::3]] if dfl is not None else None
                     _add_postings(self._postwriter, p[0::3], p[1::3], p[2::3], lens)
