@@ -251,3 +251,23 @@ def test_a_mark_after_a_letter_does_not_make_a_decimal_separator(text):
     # letter + haraka + "٫" + digit stayed one token while its normalized form split in two.
     assert _texts(text) == _texts(normalize(text))
     assert len(_texts(text)) == 2
+
+
+def test_a_schemas_stemmed_and_pair_analyzers_share_one_memo_through_a_pickle() -> None:
+    import pickle
+
+    from newsearch.analysis import AnalyzerSpec
+    from newsearch.schema import build_schema
+
+    schema = build_schema(AnalyzerSpec("light"), AnalyzerSpec("exact"))
+    text = "الرؤساء يجتمعون في القاهرة لبحث الازمة"
+    before = [t.text for t in schema["title_pairs"].analyzer(text)]
+    again = pickle.loads(pickle.dumps(schema))
+    stemmed, pairs = again["title"].analyzer, again["body_pairs"].analyzer
+    assert stemmed._memos is pairs._memos is again["title_pairs"].analyzer._memos
+    assert not stemmed._memo  # pickled empty
+    list(stemmed(text))
+    assert set(pairs._memo) >= {"الرؤساء", "القاهرة"}
+    assert [t.text for t in again["title_pairs"].analyzer(text)] == before
+    # A prefix that differs (no stemming) keeps its own memo.
+    assert again["title_exact"].analyzer._memos is not stemmed._memos

@@ -177,6 +177,22 @@ class ArabicTokenizer(Tokenizer):
         return NewsAnalyzer(self, other)
 
 
+class _Memos:
+    """The word memos of analyzers that run the same fused prefix (``stemmed`` and
+    ``stemmed | PairFilter()`` of one schema), so each word is analysed once for all of them.
+    Pickled empty: analyzers pickled together (a schema) share one again when unpickled."""
+
+    def __init__(self) -> None:
+        self.plain: _Memo = {}
+        self.nomorph: _Memo = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__()  # type: ignore[misc]
+
+
 class NewsAnalyzer(CompositeAnalyzer):
     """A Whoosh ``CompositeAnalyzer`` that runs ``ArabicTokenizer [| ArabicStopFilter]
     [| ArabicStemFilter]`` as one loop, with one memo lookup per token.
@@ -191,7 +207,7 @@ class NewsAnalyzer(CompositeAnalyzer):
         super().__init__(*composables)
         self._init_fusion()
 
-    def _init_fusion(self) -> None:
+    def _init_fusion(self, memos: _Memos | None = None) -> None:
         items = self.items
         self._fusable = isinstance(items[0], ArabicTokenizer)
         n = 1
@@ -204,18 +220,27 @@ class NewsAnalyzer(CompositeAnalyzer):
             self._stem = items[n]
             n += 1
         self._rest = items[n:]
-        self._memo: _Memo = {}
-        self._memo_nomorph: _Memo = {}
+        self._memos = memos if memos is not None else _Memos()
+        self._memo = self._memos.plain
+        self._memo_nomorph = self._memos.nomorph
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"items": self.items}
+        return {"items": self.items, "memos": self._memos}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.items = state["items"]
-        self._init_fusion()
+        self._init_fusion(state.get("memos"))  # (indexes of before 2026-12-03: none)
 
     def __or__(self, other: Composable) -> NewsAnalyzer:
-        return NewsAnalyzer(self, other)
+        joined = NewsAnalyzer(self, other)
+        same = (joined.items[0], joined._stop, joined._stem) == (
+            self.items[0],
+            self._stop,
+            self._stem,
+        )
+        if same and self._fusable:  # the same words come out of the same prefix
+            joined._init_fusion(self._memos)
+        return joined
 
     def _terms(self, surface: str, no_morph: bool) -> str | tuple[str, ...]:
         """Index terms of one surface word; "" stands for a removed stop word."""

@@ -99,10 +99,9 @@ def build_schema(
     plain = build_analyzer(exact)
     twins = {f"{name}_exact": TEXT(analyzer=plain, phrase=True) for name in exact_fields}
     pairs = {
-        "title_pairs": TEXT(analyzer=build_analyzer(analyzer) | PairFilter(), phrase=False),
-        "body_pairs": TEXT(
-            analyzer=build_analyzer(analyzer) | PairFilter(LEAD_PAIR_WORDS), phrase=False
-        ),
+        # The stemmed analyzer's memo serves its pair fields too (analysis.NewsAnalyzer.__or__).
+        "title_pairs": TEXT(analyzer=stemmed | PairFilter(), phrase=False),
+        "body_pairs": TEXT(analyzer=stemmed | PairFilter(LEAD_PAIR_WORDS), phrase=False),
     }
     return Schema(
         **twins,
