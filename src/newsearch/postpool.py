@@ -112,11 +112,18 @@ class GroupedPool:
         if len(streams) == 1:
             yield from streams[0]
             return
-        key = operator.itemgetter(0, 1)
-        for (fieldname, tbytes), parts in itertools.groupby(heapq.merge(*streams, key=key), key):
-            pieces = [p for _, _, p in parts]
-            flat = pieces[0] if len(pieces) == 1 else list(itertools.chain.from_iterable(pieces))
-            yield fieldname, tbytes, flat
+        # Plain tuple order: (field, term), then the postings lists, whose first documents
+        # differ between streams and come in stream order.
+        last: tuple[str, bytes, list[Any]] | None = None
+        for item in heapq.merge(*streams):
+            if last is not None and item[1] == last[1] and item[0] == last[0]:
+                last = (last[0], last[1], last[2] + item[2])
+                continue
+            if last is not None:
+                yield last
+            last = item
+        if last is not None:
+            yield last
 
     def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes | None]]:
         """Every posting as Whoosh's pool gives them: sorted by field, term, document."""

@@ -42,6 +42,7 @@ class _MainLengths:
         self._lengths = lengths
         self._side_fields = side_fields
         self._known: dict[str, array[int]] = {}
+        self._whole: dict[str, list[int]] = {}
 
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
         if fieldname in self._side_fields:
@@ -55,6 +56,17 @@ class _MainLengths:
         if n < 0:
             n = known[docnum] = int(self._lengths.doc_field_length(docnum, fieldname, default))
         return n
+
+    def of(self, fieldname: str, docs: list[int]) -> list[int]:
+        """The lengths of ``docs`` in a field (not a side field): every document's read at the
+        field's first call (a segment's terms of a field cover nearly all its documents)."""
+        known = self._whole.get(fieldname)
+        if known is None:
+            read = self._lengths.doc_field_length
+            count = self._lengths.doc_count_all()
+            # (None for a document without the field: never one of a term's documents)
+            known = self._whole[fieldname] = [int(read(d, fieldname, 0) or 0) for d in range(count)]
+        return [known[d] for d in docs]
 
 
 def _add_postings(
@@ -107,7 +119,7 @@ class _SideFieldWriter(W3FieldWriter):
         """As :meth:`add_postings`, from postings grouped by field and term
         (:meth:`newsearch.postpool.GroupedPool.sorted_groups`): each term's postings go to
         the side file or Whoosh's posting writer as whole lists, not one call per posting."""
-        dfl = _MainLengths(lengths, self._side_fields).doc_field_length if lengths else None
+        main = _MainLengths(lengths, self._side_fields) if lengths else None
         for fieldname, terms in fields:
             self.start_field(fieldname, schema[fieldname])
             if self._diverted:
@@ -118,8 +130,9 @@ class _SideFieldWriter(W3FieldWriter):
             else:
                 for btext, p in terms:
                     self.start_term(btext)
-                    lens = [dfl(d, fieldname) for d in p[0::3]] if dfl is not None else None
-                    _add_postings(self._postwriter, p[0::3], p[1::3], p[2::3], lens)
+                    docs = p[0::3]
+                    lens = main.of(fieldname, docs) if main is not None else None
+                    _add_postings(self._postwriter, docs, p[1::3], p[2::3], lens)
                     self.finish_term()
             self.finish_field()
 
