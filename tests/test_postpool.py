@@ -69,7 +69,7 @@ def whoosh_pool(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 def test_one_process_writes_what_whooshs_pool_writes(tmp_path: Path, whoosh_pool: Any) -> None:
     # Articles without a body among them: a field's lengths are read for every document.
-    articles = ARTICLES[:50] + [{"id": "t1", "title": "عنوان بلا نص"}] + ARTICLES[50:]
+    articles = [*ARTICLES[:50], {"id": "t1", "title": "عنوان بلا نص"}, *ARTICLES[50:]]
     grouped = _build(tmp_path / "grouped", articles, workers=1)
     whoosh_pool()
     plain = _build(tmp_path / "plain", articles, workers=1)
