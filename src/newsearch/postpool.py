@@ -146,8 +146,9 @@ class GroupedPool:
 
 class GroupedPostings:
     """A mixin for Whoosh's ``SegmentWriter``: postings go to a :class:`GroupedPool`, and a
-    segment whose postings never spilled reaches the field writer term by term
-    (``add_grouped``) instead of posting by posting."""
+    segment's postings reach the field writer term by term (``add_grouped``) instead of posting
+    by posting (a merge of other segments goes through :class:`~newsearch.segwriter.
+    StreamingMerge` and the pool's ``iter_postings``)."""
 
     pool: Any
 

@@ -15,7 +15,6 @@ The codec is pickled into the index's table of contents with each segment it wri
 from __future__ import annotations
 
 import heapq
-import itertools
 from array import array
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -33,40 +32,36 @@ _SIDE_CHUNK = 1 << 16
 
 
 class _MainLengths:
-    """A segment's document lengths as the posting writer asks for them, once per posting: 0,
-    unread, for a side field (its postings are written without lengths); for the others each
-    document's length read once and kept in a small array per field (Whoosh decodes it from
-    the length column on every call, and a document is in many terms' postings)."""
+    """A segment's document lengths as the posting writer asks for them: 0, unread, for a
+    side field (its postings are written without lengths); for the others each document's
+    length read once, when first asked, and kept in a small array per field (Whoosh decodes
+    it from the length column on every call, and a document is in many terms' postings)."""
 
     def __init__(self, lengths: Any, side_fields: frozenset[str]) -> None:
         self._lengths = lengths
         self._side_fields = side_fields
-        self._known: dict[str, array[int]] = {}
-        self._whole: dict[str, list[int]] = {}
+        self._known: dict[str, array[int]] = {}  # -1: not read yet
 
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
         if fieldname in self._side_fields:
             return 0
+        return self.of(fieldname, [docnum])[0]
+
+    def of(self, fieldname: str, docs: list[int]) -> list[int]:
+        """The lengths of ``docs`` (ascending) in a field that is not a side field."""
         known = self._known.get(fieldname)
         if known is None:
             known = self._known[fieldname] = array("i")
-        if docnum >= len(known):
-            known.extend([-1] * (docnum + 1 - len(known)))
-        n = known[docnum]
-        if n < 0:
-            n = known[docnum] = int(self._lengths.doc_field_length(docnum, fieldname, default))
-        return n
-
-    def of(self, fieldname: str, docs: list[int]) -> list[int]:
-        """The lengths of ``docs`` in a field (not a side field): every document's read at the
-        field's first call (a segment's terms of a field cover nearly all its documents)."""
-        known = self._whole.get(fieldname)
-        if known is None:
+        if docs[-1] >= len(known):
+            known.extend([-1] * (docs[-1] + 1 - len(known)))
+        got = [known[d] for d in docs]
+        if -1 in got:
             read = self._lengths.doc_field_length
-            count = self._lengths.doc_count_all()
-            # (None for a document without the field: never one of a term's documents)
-            known = self._whole[fieldname] = [int(read(d, fieldname, 0) or 0) for d in range(count)]
-        return [known[d] for d in docs]
+            for i, d in enumerate(docs):
+                if got[i] < 0:
+                    # (None for a document without the field: never one of a term's)
+                    got[i] = known[d] = int(read(d, fieldname, 0) or 0)
+        return got
 
 
 def _add_postings(
@@ -106,6 +101,10 @@ class _SideFieldWriter(W3FieldWriter):
         self._side_fields = frozenset(fields)
         self._side = SideFileWriter()
         self._diverted = False
+        # A side field's terms and their flat postings lists, handed to the side file a slice
+        # of terms at a time.
+        self._texts: list[bytes] = []
+        self._flats: list[list[Any]] = []
 
     def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
         # Whoosh looks up each posting's document length for its block statistics; the side
@@ -122,19 +121,27 @@ class _SideFieldWriter(W3FieldWriter):
         main = _MainLengths(lengths, self._side_fields) if lengths else None
         for fieldname, terms in fields:
             self.start_field(fieldname, schema[fieldname])
-            if self._diverted:
-                # The arrays are built a slice of terms at a time (a spilled pool streams).
-                while chunk := list(itertools.islice(terms, _SIDE_CHUNK)):
-                    texts, postings = zip(*chunk, strict=True)
-                    self._side.add_terms(list(texts), list(postings))
-            else:
-                for btext, p in terms:
-                    self.start_term(btext)
-                    docs = p[0::3]
-                    lens = main.of(fieldname, docs) if main is not None else None
-                    _add_postings(self._postwriter, docs, p[1::3], p[2::3], lens)
-                    self.finish_term()
+            for btext, p in terms:
+                if self._diverted:
+                    self._texts.append(btext)
+                    self._flats.append(p)
+                    self._side_term_done()
+                    continue
+                self.start_term(btext)
+                docs = p[0::3]
+                lens = main.of(fieldname, docs) if main is not None else None
+                _add_postings(self._postwriter, docs, p[1::3], p[2::3], lens)
+                self.finish_term()
             self.finish_field()
+
+    def _side_term_done(self) -> None:
+        if len(self._texts) >= _SIDE_CHUNK:
+            self._side_flush()
+
+    def _side_flush(self) -> None:
+        if self._texts:
+            self._side.add_terms(self._texts, self._flats)
+            self._texts, self._flats = [], []
 
     def start_field(self, fieldname: str, fieldobj: Any) -> None:
         self._diverted = fieldname in self._side_fields
@@ -146,24 +153,26 @@ class _SideFieldWriter(W3FieldWriter):
 
     def start_term(self, btext: bytes) -> None:
         if self._diverted:
-            self._side.start_term(btext)
+            self._texts.append(btext)
+            self._flats.append([])  # (filled by add)
         else:
             super().start_term(btext)
 
     def add(self, docnum: int, weight: float, vbytes: bytes, length: int) -> None:
         if self._diverted:
-            self._side.add(docnum, weight, vbytes)
+            self._flats[-1] += (docnum, weight, vbytes)
         else:
             super().add(docnum, weight, vbytes, length)
 
     def finish_term(self) -> None:
         if self._diverted:
-            self._side.finish_term()
+            self._side_term_done()
         else:
             super().finish_term()
 
     def finish_field(self) -> None:
         if self._diverted:
+            self._side_flush()
             self._side.finish_field()
             self._infield = False
             self._diverted = False

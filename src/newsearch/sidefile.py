@@ -74,12 +74,6 @@ class _Spill:
         self.file: Any = tempfile.SpooledTemporaryFile(max_size=_SPOOL)  # noqa: SIM115
         self.count = 0  # items written so far (spilled or buffered)
 
-    def append(self, value: Any) -> None:
-        self.buf.append(value)
-        self.count += 1
-        if len(self.buf) >= _SPILL:
-            self.flush()
-
     def extend(self, values: Any) -> None:
         if isinstance(values, np.ndarray):
             self.buf.frombytes(values.astype(self.typecode, copy=False).tobytes())
@@ -126,7 +120,8 @@ class _FieldStats:
 
 class SideFileWriter:
     """Collects the side fields' postings in the order Whoosh feeds them (field, then term,
-    then document) and writes the side file."""
+    then document), a slice of terms at a time (:meth:`add_terms`), and writes the side
+    file."""
 
     def __init__(self) -> None:
         self.kblob = _Spill("B")
@@ -155,47 +150,10 @@ class SideFileWriter:
         self.field.starts = {k: s.count for k, s in self.spills.items()}
         self._kbytes = 0
 
-    def start_term(self, btext: bytes) -> None:
-        f = self.field
-        assert f is not None
-        if f.width is None:
-            f.width = len(btext)
-        elif f.width != len(btext):
-            f.width = -1
-        if f.hex and _HEX.fullmatch(btext) is None:
-            f.hex = False
-        self.kblob.buf.frombytes(btext)
-        self.kblob.count += len(btext)
-        if len(self.kblob.buf) >= _SPILL:
-            self.kblob.flush()
-        self._kbytes += len(btext)
-        self.kend.append(self._kbytes)
-
-    def add(self, docnum: int, weight: float, vbytes: bytes) -> None:
-        f = self.field
-        assert f is not None
-        self.docs.append(docnum)
-        self.weights.append(weight)
-        freq = _UINT.unpack(vbytes)[0] if f.values == "uint" else 1
-        self.freqs.append(freq)
-        f.postings += 1
-        if weight > f.max_weight:
-            f.max_weight = weight
-        if f.whole and (weight < 0 or weight != int(weight)):
-            f.whole = False
-        if f.freq_is_weight and freq != weight:
-            f.freq_is_weight = False
-
-    def finish_term(self) -> None:
-        f = self.field
-        assert f is not None
-        f.terms += 1
-        self.pend.append(f.postings)
-
     def add_terms(self, terms: list[bytes], postings: list[list[Any]]) -> None:
-        """A field's terms at once, in order, each with its postings as one flat list
-        ``[doc, weight, value, doc, ...]``: as :meth:`start_term`, :meth:`add` per posting and
-        :meth:`finish_term` for each, with the arrays built whole."""
+        """The next terms of the field, in order, each with its postings as one flat list
+        ``[doc, weight, value, doc, ...]`` (documents ascending; ``value``: Whoosh's encoded
+        value), the arrays built a slice at a time."""
         f = self.field
         assert f is not None
         if not terms:
