@@ -152,6 +152,9 @@ def test_search_gives_the_ids_and_scores_of_one_index(
         got = cs.search(request, scorer=scorer)
         assert got.total == want.total and got.total > 0, text
         _same_ranking([(h.id, h.score) for h in got], [(h.id, h.score) for h in want])
+        # Feedback (auto: these are short queries) read the first results of every shard.
+        assert [e.to_dict() for e in got.expansions] == [e.to_dict() for e in want.expansions]
+        assert any(e.kind == "feedback" for e in want.expansions), text
         assert [h.rank for h in got] == list(range(1, len(got) + 1))
         assert got.facets == want.facets
         assert got.shards == {"total": 3, "successful": 3, "failed": 0}

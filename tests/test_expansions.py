@@ -130,6 +130,8 @@ def index() -> NewsIndex:
 
 
 def _ids(index: NewsIndex, query: str, **options: Any) -> tuple[list[str], Any]:
+    # Feedback off unless asked: each expansion is tested alone (feedback has its own tests).
+    options.setdefault("feedback", "off")
     with index.searcher() as s:
         r = s.search(query, limit=20, highlight=False, suggest=False, fuzzy_fallback=False,
                      **options)  # fmt: skip

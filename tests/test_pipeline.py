@@ -164,7 +164,9 @@ def test_shards_scored_with_merged_statistics_equal_the_whole_index(
     indexes: tuple[NewsIndex, list[NewsIndex]], scorer: str
 ) -> None:
     whole, shards = indexes
-    options = RankingOptions(scorer=scorer)
+    # Feedback reads the first results of the whole index: a round of the cluster searcher
+    # (tests/test_cluster.py), not of a shard's own pipeline.
+    options = RankingOptions(scorer=scorer, feedback="off")
     with whole.searcher(options) as one:
         parts = [s.searcher(options) for s in shards]
         merged = _Merged(parts)

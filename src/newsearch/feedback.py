@@ -6,72 +6,226 @@ of the first-pass score times the stem's share of the article, summed; stems in 
 many documents are skipped, and so are the query's own. The best ``feedback_terms`` join the
 query as weaker words (RM3 interpolation: ``feedback_weight`` for the best, the others in
 proportion), and the query is scored again with the collection statistics of the same source.
-Off by default (:class:`~newsearch.request.RankingOptions` ``feedback``): it doubles the work
-of a search, and docs/benchmarks.md shows where it pays and where not.
+
+When (:func:`wants_feedback`): ``feedback="auto"`` (the default) reads the first results of a
+short keyword query, of at most ``feedback_max_words`` searched words and not a question;
+``"on"`` of every query, ``"off"`` of none. A search-box query of a few words names a topic in
+the reader's words, which the articles may not use (MERS for كورونا, النساء for المرأة); a
+question or a pasted headline carries its own precise words, and there feedback pulls the
+ranking toward the first results' topic instead (docs/benchmarks.md, "Feedback").
+
+The stems of an article's title and lead are read and analyzed once per snapshot
+(:class:`LeadStems`, bounded), and a scorer that adds its words' scores rescores only the
+added words: the second pass costs a fraction of the first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .expand import Expansion
+from .normalize import normalize
 from .plan import QueryWord, Term
 from .schema import TEXT_FIELDS
 
 if TYPE_CHECKING:
     from .backend import IndexView
+    from .plan import QueryPlan
+    from .request import RankingOptions
 
-__all__ = ["LEAD_CHARS", "feedback_words"]
+__all__ = [
+    "LEAD_CHARS",
+    "MODEL_STEMS",
+    "Counted",
+    "Lead",
+    "LeadStems",
+    "StemIds",
+    "choose_words",
+    "counted",
+    "feedback_words",
+    "looks_like_question",
+    "relevance_model",
+    "top_documents",
+    "wants_feedback",
+]
 
 #: Characters of an article's body read for feedback (its lead says what it is about).
 LEAD_CHARS = 1_500
 #: Stems in more than this share of the documents say nothing about a topic.
 MAX_DOC_SHARE = 0.1
+#: Articles whose lead stems a snapshot keeps (a few MB; it starts over when full).
+LEADS_KEPT = 4_096
+#: The model's best stems looked at per word wanted (all of them only when too few qualify).
+MODEL_STEMS = 8
+
+#: One article's title-and-lead stems: (stems, their counts, the number of stems).
+Lead = tuple[tuple[str, ...], tuple[int, ...], int]
+
+# Words that open a question (normalized), and the prepositions that may come before one
+# (في اي عام). Plain strings: frozensets on first use (no work at import time).
+QUESTION_WORDS = """
+ما ماذا من متي كم اين كيف هل لماذا لمادا ماهي ماهو اي ايه بماذا لمن بكم ممن مما لما كيفيه
+"""
+QUESTION_PREPOSITIONS = "في علي الي من عن ب ل و"
+
+
+@cache
+def question_words() -> tuple[frozenset[str], frozenset[str]]:
+    """(question words, prepositions that may come before one)."""
+    return frozenset(QUESTION_WORDS.split()), frozenset(QUESTION_PREPOSITIONS.split())
+
+
+def looks_like_question(text: str) -> bool:
+    """Whether a query is a question: it ends with a question mark, or opens with a question
+    word (after at most one preposition: في اي عام)."""
+    stripped = text.strip()
+    if stripped.endswith(("?", "؟")):
+        return True
+    asking, before = question_words()
+    words = [normalize(w) for w in stripped.split()[:2]]
+    if words and words[0] in asking:
+        return True
+    return len(words) == 2 and words[0] in before and words[1] in asking
+
+
+def wants_feedback(options: RankingOptions, plan: QueryPlan) -> bool:
+    """Whether a search of ``plan`` reads its first results (see the module docstring)."""
+    if options.feedback == "on":
+        return True
+    if options.feedback == "off" or not plan.searched_words:
+        return False
+    return plan.searched_words <= options.feedback_max_words and not looks_like_question(
+        plan.query.text
+    )
+
+
+class StemIds:
+    """Stems numbered in the order first seen, so a relevance model is a ``bincount``."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.stems: list[str] = []
+
+    def of(self, stems: Iterable[str]) -> Any:
+        ids, out = self.ids, []
+        for stem in stems:
+            i = ids.get(stem)
+            if i is None:
+                i = ids[stem] = len(self.stems)
+                self.stems.append(stem)
+            out.append(i)
+        return np.asarray(out, dtype=np.intp)
+
+
+#: One article's lead as a model reads it: stem ids (of a :class:`StemIds`), counts, total.
+Counted = tuple[Any, Any, int]
+
+
+def counted(lead: Lead, ids: StemIds) -> Counted:
+    stems, counts, total = lead
+    return ids.of(stems), np.asarray(counts, dtype=np.float64), total
+
+
+class LeadStems:
+    """The title-and-lead stems of a snapshot's articles, read and analyzed on first use and
+    kept (at most :data:`LEADS_KEPT` articles, then it starts over): feedback reads the same
+    first results of a popular query again and again."""
+
+    def __init__(self, view: IndexView, analyzer: Any, limit: int = LEADS_KEPT) -> None:
+        self.view = view
+        self.analyzer = analyzer
+        self.limit = limit
+        self.numbers = StemIds()
+        self._kept: dict[int, tuple[Lead, Counted]] = {}
+
+    def _get(self, docnum: int) -> tuple[Lead, Counted]:
+        got = self._kept.get(docnum)
+        if got is None:
+            stored = self.view.stored(docnum)
+            text = f"{stored.get('title') or ''}\n{(stored.get('body') or '')[:LEAD_CHARS]}"
+            counts: dict[str, int] = {}
+            for t in self.analyzer(text, mode="index"):
+                if t.text:
+                    counts[t.text] = counts.get(t.text, 0) + 1
+            if len(self._kept) >= self.limit:
+                self._kept.clear()
+                self.numbers = StemIds()
+            lead = (tuple(counts), tuple(counts.values()), sum(counts.values()))
+            got = self._kept[docnum] = (lead, counted(lead, self.numbers))
+        return got
+
+    def __call__(self, docnum: int) -> Lead:
+        """A document's lead stems (what a shard sends)."""
+        return self._get(docnum)[0]
+
+    def counted(self, docnums: Sequence[int]) -> tuple[list[Counted], list[str]]:
+        """The leads of ``docnums`` as numbered stems, and the stems by number."""
+        out = [self._get(int(d))[1] for d in docnums]
+        return out, self.numbers.stems
+
+
+def top_documents(scores: Any, matched: Any, n: int) -> Any:
+    """The ``n`` best matched documents, best first (ties: lower document number first)."""
+    cand = np.flatnonzero(matched)
+    if not cand.size or n <= 0:
+        return cand[:0]
+    if cand.size > 4 * n:  # a partition first: a query may match most of the index
+        cut = -np.partition(-scores[cand], n - 1)[n - 1]
+        cand = cand[scores[cand] >= cut]
+    return cand[np.argsort(-scores[cand], kind="stable")[:n]]
+
+
+def relevance_model(
+    firsts: Iterable[tuple[float, Counted]], stems: Sequence[str], best_n: int | None = None
+) -> list[tuple[str, float]]:
+    """RM1 over the first results, given as ``(score, lead)`` best first (``stems``: the
+    stems by number): each stem's weight summed over the articles (the article's share of
+    the best score times the stem's share of the article), best first (ties: the stem); the
+    ``best_n`` best only, when given."""
+    ids, weights = [], []
+    best = 0.0
+    for score, (numbers, counts, total) in firsts:
+        best = best or float(score) or 1.0
+        if total:
+            ids.append(numbers)
+            weights.append(counts * (float(score) / best / total))
+    if not ids:
+        return []
+    p = np.bincount(np.concatenate(ids), weights=np.concatenate(weights))
+    nz = np.flatnonzero(p)
+    if best_n is not None and nz.size > best_n:
+        cut = -np.partition(-p[nz], best_n - 1)[best_n - 1]
+        nz = nz[p[nz] >= cut]  # ties at the cut all stay: the order below decides
+    return sorted(((stems[i], float(p[i])) for i in nz.tolist()), key=lambda x: (-x[1], x[0]))
 
 
 def feedback_words(
-    view: IndexView,
-    scores: Any,
-    matched: Any,
+    model: Sequence[tuple[str, float]],
     words: Sequence[QueryWord],
-    analyzer: Any,
     df: Callable[[str], int],
     doc_count: int,
     weights: dict[str, float],
     *,
-    docs: int,
     terms: int,
     weight: float,
 ) -> tuple[list[QueryWord], Expansion | None]:
-    """The feedback words of a first ranking (``scores`` of the ``matched`` documents) and
-    the :class:`~newsearch.expand.Expansion` that records them; none when nothing matched."""
-    cand = np.flatnonzero(matched)
-    if len(cand) == 0 or docs <= 0 or terms <= 0:
+    """The feedback words of a relevance ``model`` (:func:`relevance_model`): its best
+    ``terms`` stems that are not the query's own and are in 2 to :data:`MAX_DOC_SHARE` of
+    the ``doc_count`` documents (``df``: a stem's document frequency), and the
+    :class:`~newsearch.expand.Expansion` that records them."""
+    if terms <= 0:
         return [], None
-    top = cand[np.argsort(-scores[cand], kind="stable")[:docs]]
-    best = float(scores[top[0]]) or 1.0
     own = {t.token for w in words for t in w.terms}
-    model: dict[str, float] = {}
-    for d in top:
-        stored = view.stored(int(d))
-        text = f"{stored.get('title') or ''}\n{(stored.get('body') or '')[:LEAD_CHARS]}"
-        stems = [t.text for t in analyzer(text, mode="index") if t.text]
-        if not stems:
-            continue
-        share = float(scores[d]) / best / len(stems)
-        for s in stems:
-            model[s] = model.get(s, 0.0) + share
     most = max(2, int(MAX_DOC_SHARE * doc_count))
-    ranked = sorted(model.items(), key=lambda x: (-x[1], x[0]))
     chosen: list[tuple[str, float]] = []
-    for stem, p in ranked:
+    for stem, p in model:
         if stem in own or len(stem) < 2:
             continue
-        n = df(stem)
-        if 2 <= n <= most:
+        if 2 <= df(stem) <= most:
             chosen.append((stem, p))
         if len(chosen) == terms:
             break
@@ -84,4 +238,34 @@ def feedback_words(
         for stem, p in chosen
     ]
     note = Expansion("feedback", "", tuple(s for s, _ in chosen), weight)
+    return out, note
+
+
+def choose_words(
+    firsts: Sequence[tuple[float, Counted]],
+    stems: Sequence[str],
+    words: Sequence[QueryWord],
+    frequencies: Callable[[Sequence[str]], Callable[[str], int]],
+    doc_count: int,
+    weights: dict[str, float],
+    *,
+    terms: int,
+    weight: float,
+) -> tuple[list[QueryWord], Expansion | None]:
+    """:func:`feedback_words` of the :func:`relevance_model` of ``firsts``: its best
+    ``MODEL_STEMS × terms`` stems, every stem only when too few of those qualify.
+    ``frequencies(stems)`` gives the document-frequency lookup for those stems (a sharded
+    index asks every shard for them at once)."""
+    n = MODEL_STEMS * terms
+    model = relevance_model(firsts, stems, n)
+    out, note = feedback_words(
+        model, words, frequencies([s for s, _ in model]), doc_count, weights,
+        terms=terms, weight=weight,
+    )  # fmt: skip
+    if len(out) < terms and len(model) >= n:
+        model = relevance_model(firsts, stems)
+        out, note = feedback_words(
+            model, words, frequencies([s for s, _ in model]), doc_count, weights,
+            terms=terms, weight=weight,
+        )  # fmt: skip
     return out, note

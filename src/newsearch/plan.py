@@ -117,6 +117,9 @@ class QueryPlan:
     #: a scorer that cannot rank them first within the word scores articles with the
     #: spelling typed :data:`TYPED_SPELLING_BONUS` times higher instead
     typed_spellings: tuple[tuple[tuple[str, str], ...], ...] = ()
+    #: how many of the query's own words are searched (stop words and expansions not
+    #: counted): feedback's ``auto`` reads the first results of short queries only
+    searched_words: int = 0
 
     @property
     def highlight_terms(self) -> set[str]:
@@ -172,6 +175,7 @@ def plan_search(
     window = None
     if options.dates:
         texts, window = _date_words(parsed, texts, expansions)
+    searched: list[str] = []
     words = query_words(
         texts,
         specs,
@@ -180,6 +184,7 @@ def plan_search(
         expand=Expanders(vocabulary, options.cross_script, options.word_forms),
         record=expansions,
         typed=typed,
+        searched=searched,
     )
     if options.proximity > 0:
         words += pair_words(parsed, fields, weights, options.proximity, analyzers)
@@ -202,6 +207,7 @@ def plan_search(
         expansions=tuple(expansions),
         date_window=window,
         typed_spellings=tuple(typed),
+        searched_words=len(searched),
     )
 
 
@@ -291,13 +297,15 @@ def query_words(
     expand: Expanders | None = None,
     record: list[Expansion] | None = None,
     typed: list[tuple[tuple[str, str], ...]] | None = None,
+    searched: list[str] | None = None,
 ) -> list[QueryWord]:
     """One :class:`QueryWord` per query word (its stem in title/body, its exact form in
     title_exact) and, with a ``vocabulary``, one more weaker word per query word holding its
     spelling variants: a separate word, with its own idf, so that a rare typed spelling
     (3 articles) is not outranked by a frequent variant's articles. ``expand``: the Arabic
     spellings of a Latin word join the word itself (the same word in another script); other
-    forms of a word are one more weaker word. What was added goes to ``record``."""
+    forms of a word are one more weaker word. What was added goes to ``record``, the texts
+    that gave terms (stop words do not) to ``searched``."""
     out: list[QueryWord] = []
     alt: list[QueryWord] = []
     stems: list[list[str]] = []
@@ -351,6 +359,8 @@ def query_words(
         joined = _joined_variants(stems, fields, vocabulary, typed_words, analyzers)
         alt += joined
         notes.extend(Expansion("joined", w.text, (w.text,), VARIANT_WEIGHT) for w in joined)
+    if searched is not None:
+        searched.extend(typed_words)
     return out + alt
 
 

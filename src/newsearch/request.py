@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_FIELD_WEIGHTS",
     "FACETS",
+    "FEEDBACK_MODES",
     "MAX_PAGE_DEPTH",
     "MAX_PAGE_SIZE",
     "RELATED_RANKING",
@@ -47,6 +48,8 @@ __all__ = [
 MAX_PAGE_SIZE = 100
 MAX_PAGE_DEPTH = 1_000
 SORTS: tuple[str, ...] = ("relevance", "newest", "oldest", "recency")
+#: When a search reads its first results to add their words (see :mod:`newsearch.feedback`).
+FEEDBACK_MODES: tuple[str, ...] = ("auto", "on", "off")
 FACETS: tuple[str, ...] = ("source", "category")
 #: Query-time weight of each searched field. ``title_exact`` is the unstemmed twin of the
 #: title: a word matching there too is an exact-form match.
@@ -475,16 +478,21 @@ class RankingOptions:
         "bool",
     )
     dates: bool = _opt(True, "a month and year in the query prefer articles of that month", "bool")
-    feedback: bool = _opt(
-        False,
-        "add words of the first results to the query (pseudo-relevance feedback, RM3); "
-        "about twice the work",
-        "bool",
+    feedback: Literal["auto", "on", "off"] = _opt(
+        "auto",
+        "add words of the first results to the query (pseudo-relevance feedback, RM3): "
+        "auto: for keyword queries of at most feedback_max_words words, not questions",
+        "choice",
+        choices=FEEDBACK_MODES,
     )
-    feedback_docs: int = _opt(10, "feedback: first results read", "int", min=1, max=100)
+    feedback_max_words: int = _opt(
+        4, "feedback auto: the longest query (searched words) it reads results for", "int",
+        min=1, max=100,
+    )  # fmt: skip
+    feedback_docs: int = _opt(20, "feedback: first results read", "int", min=1, max=100)
     feedback_terms: int = _opt(10, "feedback: words added", "int", min=1, max=100)
     feedback_weight: float = _opt(
-        0.3, "feedback: weight of the best added word", "float", min=0, max=10
+        0.15, "feedback: weight of the best added word", "float", min=0, max=10
     )
     fuzzy: bool = _opt(False, "expand words ending in ~ to close spellings", "bool")
     fuzzy_fallback: bool = _opt(True, "when nothing is found, retry with close spellings", "bool")
@@ -496,6 +504,12 @@ class RankingOptions:
     )
 
     def __post_init__(self) -> None:
+        # true/false (what ``feedback`` was before ``auto``) mean on/off
+        mode: Any = self.feedback
+        if isinstance(mode, str) and mode.lower() in _BOOL_WORDS:
+            mode = _BOOL_WORDS[mode.lower()]
+        if isinstance(mode, bool):
+            _set(self, "feedback", "on" if mode else "off")
         _normalize(self)
         from .scoring import build_scorer
 

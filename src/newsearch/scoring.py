@@ -69,6 +69,9 @@ class Scorer:
     #: Whether :meth:`score` ranks a word's ``first`` documents (the spelling typed) above
     #: its other documents; if not, search multiplies their score instead.
     ranks_first = False
+    #: Whether the score of some words is the sum of each word's score (feedback then
+    #: scores only the words it adds).
+    additive = False
 
     def params(self) -> dict[str, Any]:
         return {}
@@ -101,6 +104,7 @@ class BM25F(Scorer):
 
     name = "bm25f"
     ranks_first = True
+    additive = True
 
     def __init__(
         self, k1: float = DEFAULT_BM25["k1"], b: float = DEFAULT_BM25["b"], **field_b: float
@@ -197,6 +201,7 @@ class TfIdf(Scorer):
     summed: no length normalization, no saturation. A comparison point."""
 
     name = "tfidf"
+    additive = True
 
     def score(
         self, view: IndexView, words: Sequence[QueryWord], stats: CollectionStats

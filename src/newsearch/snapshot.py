@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from .backend import IndexView
 from .copies import DuplicateView
+from .feedback import LeadStems
 from .plan import QueryWord
 from .request import RankingOptions
 from .scoring import Scorer, build_scorer
@@ -48,6 +49,7 @@ class Snapshot:
         self.analyzers: dict[str, Any] = {name: view.analyzer(name) for name in view.text_fields()}
         self.vocabulary = IndexVocabulary(view)
         self._copies: DuplicateView | None = None
+        self._leads: LeadStems | None = None
         self._dfs: dict[str, Callable[[str], int]] = {}
 
     @property
@@ -56,6 +58,13 @@ class Snapshot:
         if self._copies is None:
             self._copies = DuplicateView(self.view)
         return self._copies
+
+    @property
+    def leads(self) -> LeadStems:
+        """The title-and-lead stems of articles, as feedback reads them (kept once read)."""
+        if self._leads is None:
+            self._leads = LeadStems(self.view, self.analyzers["body"])
+        return self._leads
 
     # -- StatsSource
     @property

@@ -15,7 +15,10 @@ A search is Elasticsearch's ``dfs_query_then_fetch`` over the stages of
 5. **fetch**: the final page's hits, highlighted, from the shards that hold them.
 
 A recency sort adds a round (the best relevance and the newest date of every shard, which
-the blend divides by and counts from). Related news is the same shape (:mod:`.related`).
+the blend divides by and counts from); so does feedback (:mod:`newsearch.feedback`): every
+shard scores the plan and sends the title-and-lead stems of its first results, the best of
+all shards make the relevance model here, and the words chosen join the plan's words in the
+query phase. Related news is the same shape (:mod:`.related`).
 With one shard the phases are merged: the shard's own searcher takes the whole request.
 """
 
@@ -27,7 +30,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..advanced_stats import merge_advanced_stats
-from ..errors import ConfigError
+from ..expand import Expansion
+from ..feedback import StemIds, choose_words, counted, wants_feedback
 from ..plan import QueryPlan, QueryWord, fuzzy_words, plan_search, searched_fields
 from ..query import ParsedQuery, Problem, parse_query
 from ..request import MAX_PAGE_DEPTH, Filters, RankingOptions, SearchRequest
@@ -314,9 +318,6 @@ class ClusterSearcher:
         """The fan-out search of one request (see the module docstring)."""
         t0 = time.perf_counter()
         options = options if options is not None else self.options
-        if options.feedback:
-            # Feedback reads the first results of the whole index: a third phase, not built.
-            raise ConfigError("feedback (pseudo-relevance feedback) is not sharded yet")
         call = self.fanout(allow_partial)
         whole: Results | None = self._whole(call, t0, "run_whole", request, options, parsed)
         if whole is not None:
@@ -325,9 +326,17 @@ class ClusterSearcher:
             return self._advanced(request, options, call, t0)
         plan = self.plan(request, options, parsed, call)
         words = list(plan.words)
-        shard_options = options.replace(fuzzy_fallback=False)
+        notes = list(plan.expansions)
+        shard_options = options.replace(fuzzy_fallback=False, feedback="off")
         stats = self.statistics(call, words) if words else None
-        pages = self._query(call, plan, request, shard_options, stats, ())
+        added: list[QueryWord] = []
+        if words and wants_feedback(options, plan):
+            added, note = self._feedback(call, plan, request, options, shard_options, stats)
+            if added:
+                stats = self.statistics(call, words + added)
+                if note is not None:
+                    notes.append(note)
+        pages = self._query(call, plan, request, shard_options, stats, (), added)
         fuzzy_used = bool(plan.query.fuzzy)
         total = sum(p.total for p in pages.values())
         if words and total == 0 and options.fuzzy_fallback and not plan.query.fuzzy:
@@ -348,7 +357,37 @@ class ClusterSearcher:
             query=plan.query, hits=hits, total=total, page=request.page,
             page_size=request.limit, sort=sort, took_ms=(time.perf_counter() - t0) * 1000,
             facets=facets, suggestion=suggestion, fuzzy_used=fuzzy_used, filters=plan.filters,
-            shards=call.shards, expansions=list(plan.expansions),
+            shards=call.shards, expansions=notes,
+        )  # fmt: skip
+
+    def _feedback(
+        self,
+        call: FanOut,
+        plan: QueryPlan,
+        request: SearchRequest,
+        options: RankingOptions,
+        shard_options: RankingOptions,
+        stats: CollectionStats | None,
+    ) -> tuple[list[QueryWord], Expansion | None]:
+        """The feedback words of the whole index's first results: each shard's first
+        ``feedback_docs`` (score, lead stems), the best of all (ties: shard, document), the
+        relevance model, and stems' document frequencies added over the shards."""
+        n = options.feedback_docs
+        got = call.each("feedback_leads", plan, request, shard_options, stats, n)
+        best = sorted(
+            (-score, shard, d, lead) for shard, items in got.items() for score, d, lead in items
+        )[:n]  # fmt: skip
+        numbers = StemIds()
+        firsts = [(-neg, counted(lead, numbers)) for neg, _, _, lead in best]
+
+        def frequencies(stems: Sequence[str]) -> Callable[[str], int]:
+            dfs = self.frequencies(call, stems)[1]
+            return lambda stem: dfs[stem][0]
+
+        return choose_words(
+            firsts, numbers.stems, plan.words, frequencies,
+            stats.doc_count if stats is not None else 0, dict(plan.weights),
+            terms=options.feedback_terms, weight=options.feedback_weight,
         )  # fmt: skip
 
     def _page(
@@ -427,15 +466,16 @@ class ClusterSearcher:
         options: RankingOptions,
         stats: CollectionStats | None,
         fuzzy: Sequence[QueryWord],
+        added: Sequence[QueryWord] = (),
     ) -> dict[int, ShardPage]:
-        fz = list(fuzzy)
+        fz, more = list(fuzzy), list(added)
         show = self._show(request)
         pages: dict[int, ShardPage] = call.each(
-            "query", plan, request, options, stats, fz, None, show
+            "query", plan, request, options, stats, fz, None, show, more
         )
         if pages and next(iter(pages.values())).sort == "recency":
             blend = (max(p.top for p in pages.values()), max(p.newest for p in pages.values()))
-            pages = call.each("query", plan, request, options, stats, fz, blend, show)
+            pages = call.each("query", plan, request, options, stats, fz, blend, show, more)
         return pages
 
     def fetch(

@@ -22,6 +22,7 @@ from .. import collect, present
 from ..advanced_stats import AdvancedStats, advanced_scores, advanced_statistics
 from ..copies import DuplicateView
 from ..duplicates import Signature, exact, signature_of
+from ..feedback import Lead, top_documents
 from ..index import NewsIndex
 from ..plan import QueryPlan, QueryWord
 from ..query import ParsedQuery
@@ -99,7 +100,7 @@ class ShardSearcher(Packed):
             "get", "source", "related_candidates", "copies_of", "describe", "present",
             "related_candidates_and_copies", "related_round", "advanced_statistics",
             "advanced_query", "signatures", "up_to_date", "doc_count", "run_whole",
-            "related_whole",
+            "related_whole", "feedback_leads",
         }
     )  # fmt: skip
 
@@ -210,12 +211,14 @@ class ShardSearcher(Packed):
         fuzzy: Sequence[QueryWord] = (),
         blend: tuple[float, float] | None = None,
         show: int = 0,
+        added: Sequence[QueryWord] = (),
     ) -> ShardPage:
         """Score with the merged ``stats`` and rank: this shard's first ``page × limit``
         entries in the request's order. ``blend``: the recency sort's (best relevance,
         newest time) over every shard; without it, a recency sort only reports them.
-        ``show``: also present the first ``show`` entries (page 1: saves the fetch round)."""
-        page = self._query(plan, request, options, stats, fuzzy, blend)
+        ``show``: also present the first ``show`` entries (page 1: saves the fetch round).
+        ``added``: feedback words chosen from every shard's first results."""
+        page = self._query(plan, request, options, stats, fuzzy, blend, added)
         if show and page.entries:
             page.hits = self.fetch(
                 [(d, sc) for _, d, _, sc in page.entries[:show]], plan.highlight_terms,
@@ -231,10 +234,29 @@ class ShardSearcher(Packed):
         stats: CollectionStats | None,
         fuzzy: Sequence[QueryWord],
         blend: tuple[float, float] | None,
+        added: Sequence[QueryWord] = (),
     ) -> ShardPage:
         source = FixedStats(stats) if stats is not None else None
-        scores, matched, sort, _ = self.searcher.match(plan, options, request.sort, source, fuzzy)
+        scores, matched, sort, _ = self.searcher.match(
+            plan, options, request.sort, source, fuzzy, added=added
+        )
         return self._rank(scores, matched, sort, request, options, blend)
+
+    def feedback_leads(
+        self,
+        plan: QueryPlan,
+        request: SearchRequest,
+        options: RankingOptions,
+        stats: CollectionStats | None,
+        n: int,
+    ) -> list[tuple[float, int, Lead]]:
+        """This shard's first ``n`` documents of the plan scored with the merged ``stats``,
+        as (score, document, title-and-lead stems): what feedback reads."""
+        source = FixedStats(stats) if stats is not None else None
+        scores, matched, _, _ = self.searcher.match(plan, options, request.sort, source)
+        leads = self.searcher.snapshot.leads
+        top = top_documents(scores, matched, n)
+        return [(float(scores[d]), int(d), leads(int(d))) for d in top]
 
     def _rank(
         self,
