@@ -184,6 +184,19 @@ def test_lead_stems_are_kept_within_their_bound(index: NewsIndex) -> None:
         assert "كورون" in stems or "كورونا" in stems
 
 
+def test_lead_stems_number_a_call_alike_when_the_store_starts_over(index: NewsIndex) -> None:
+    """A store that fills up starts over before a call, so one call's leads share one
+    numbering (a 71k benchmark once met leads numbered across a reset)."""
+    with index.searcher() as s:
+        body = s.snapshot.analyzers["body"]
+        small = LeadStems(s.view, body, limit=4)
+        for docs in ([0, 1, 2], [3, 4, 5], [0, 6, 7, 8], list(range(9))):
+            got, stems = small.counted(docs)
+            assert len(small._kept) <= 4
+            want = [LeadStems(s.view, body)(d) for d in docs]
+            assert [tuple(stems[i] for i in ids) for ids, _, _ in got] == [w[0] for w in want]
+
+
 def test_relevance_model_weights_articles_by_score() -> None:
     ids = StemIds()
     a = counted((("x", "y"), (1, 1), 2), ids)

@@ -152,20 +152,29 @@ class LeadStems:
                 if t.text:
                     counts[t.text] = counts.get(t.text, 0) + 1
             if len(self._kept) >= self.limit:
-                self._kept.clear()
-                self.numbers = StemIds()
+                self._start_over()
             lead = (tuple(counts), tuple(counts.values()), sum(counts.values()))
             got = self._kept[docnum] = (lead, counted(lead, self.numbers))
         return got
+
+    def _start_over(self) -> None:
+        self._kept.clear()
+        self.numbers = StemIds()
 
     def __call__(self, docnum: int) -> Lead:
         """A document's lead stems (what a shard sends)."""
         return self._get(docnum)[0]
 
     def counted(self, docnums: Sequence[int]) -> tuple[list[Counted], list[str]]:
-        """The leads of ``docnums`` as numbered stems, and the stems by number."""
-        out = [self._get(int(d))[1] for d in docnums]
-        return out, self.numbers.stems
+        """The leads of ``docnums`` as numbered stems, and the stems by number (one
+        numbering for all of them: the store starts over before the call, not during it)."""
+        docs = [int(d) for d in docnums]
+        if len(docs) > self.limit:  # more than it keeps: numbered for this call alone
+            ids = StemIds()
+            return [counted(self(d), ids) for d in docs], ids.stems
+        if len(self._kept) + sum(d not in self._kept for d in docs) > self.limit:
+            self._start_over()
+        return [self._get(d)[1] for d in docs], self.numbers.stems
 
 
 def top_documents(scores: Any, matched: Any, n: int) -> Any:
