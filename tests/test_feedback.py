@@ -243,3 +243,15 @@ def test_wants_feedback_follows_the_mode(index: NewsIndex) -> None:
         stop_words_only = s.plan(SearchRequest("في من"), s.options)
         assert stop_words_only.searched_words == 0
         assert not wants_feedback(RankingOptions(), stop_words_only)
+
+
+@given(st.text(alphabet="ابتثجحخدذرزسشصضطظعغفقكلمنهويءآأإؤئةى ًٌٍَُِّْـ0123456789abc.,،", max_size=80))
+def test_term_counts_count_what_the_analyzer_yields(text: str) -> None:
+    from newsearch.analysis import get_analyzer
+
+    analyzer = get_analyzer("light")
+    want: dict[str, int] = {}
+    for t in analyzer(text, mode="index"):
+        if t.text:
+            want[t.text] = want.get(t.text, 0) + 1
+    assert analyzer.term_counts(text) == want

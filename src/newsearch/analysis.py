@@ -291,6 +291,26 @@ class NewsAnalyzer(CompositeAnalyzer):
                 gen = item(gen)
         return gen
 
+    def term_counts(self, value: str) -> dict[str, int]:
+        """Each index term of ``value`` with how often it occurs: what ``self(value)``
+        yields, counted, without making tokens (feedback reads twenty articles' leads)."""
+        counts: dict[str, int] = {}
+        if not self._fusable or self._rest:
+            for t in self(value, mode="index"):
+                if t.text:
+                    counts[t.text] = counts.get(t.text, 0) + 1
+            return counts
+        memo = self._memo
+        get = memo.get
+        for surface in _WORD_RE.findall(value):
+            terms = get(surface)
+            if terms is None:
+                terms = self._remember(memo, surface, False)
+            for term in (terms,) if terms.__class__ is str else terms:
+                if term:
+                    counts[term] = counts.get(term, 0) + 1
+        return counts
+
     def _fused(
         self,
         value: str,

@@ -57,8 +57,8 @@ __all__ = [
 LEAD_CHARS = 1_500
 #: Stems in more than this share of the documents say nothing about a topic.
 MAX_DOC_SHARE = 0.1
-#: Articles whose lead stems a snapshot keeps (a few MB; it starts over when full).
-LEADS_KEPT = 4_096
+#: Articles whose lead stems a snapshot keeps (about 12 MB; it starts over when full).
+LEADS_KEPT = 8_192
 #: The model's best stems looked at per word wanted (all of them only when too few qualify).
 MODEL_STEMS = 8
 
@@ -118,7 +118,7 @@ class StemIds:
                 i = ids[stem] = len(self.stems)
                 self.stems.append(stem)
             out.append(i)
-        return np.asarray(out, dtype=np.intp)
+        return np.asarray(out, dtype=np.int32)
 
 
 #: One article's lead as a model reads it: stem ids (of a :class:`StemIds`), counts, total.
@@ -127,34 +127,37 @@ Counted = tuple[Any, Any, int]
 
 def counted(lead: Lead, ids: StemIds) -> Counted:
     stems, counts, total = lead
-    return ids.of(stems), np.asarray(counts, dtype=np.float64), total
+    return ids.of(stems), np.asarray(counts, dtype=np.int32), total
 
 
 class LeadStems:
     """The title-and-lead stems of a snapshot's articles, read and analyzed on first use and
-    kept (at most :data:`LEADS_KEPT` articles, then it starts over): feedback reads the same
-    first results of a popular query again and again."""
+    kept as numbered stems (at most :data:`LEADS_KEPT` articles, about 1.5 kB each; then it
+    starts over): feedback reads the same first results of a popular query again and again."""
 
     def __init__(self, view: IndexView, analyzer: Any, limit: int = LEADS_KEPT) -> None:
         self.view = view
         self.analyzer = analyzer
         self.limit = limit
         self.numbers = StemIds()
-        self._kept: dict[int, tuple[Lead, Counted]] = {}
+        self._kept: dict[int, Counted] = {}
 
-    def _get(self, docnum: int) -> tuple[Lead, Counted]:
+    def _get(self, docnum: int) -> Counted:
         got = self._kept.get(docnum)
         if got is None:
             stored = self.view.stored(docnum)
             text = f"{stored.get('title') or ''}\n{(stored.get('body') or '')[:LEAD_CHARS]}"
-            counts: dict[str, int] = {}
-            for t in self.analyzer(text, mode="index"):
-                if t.text:
-                    counts[t.text] = counts.get(t.text, 0) + 1
+            if hasattr(self.analyzer, "term_counts"):
+                counts = self.analyzer.term_counts(text)
+            else:
+                counts = {}
+                for t in self.analyzer(text, mode="index"):
+                    if t.text:
+                        counts[t.text] = counts.get(t.text, 0) + 1
             if len(self._kept) >= self.limit:
                 self._start_over()
             lead = (tuple(counts), tuple(counts.values()), sum(counts.values()))
-            got = self._kept[docnum] = (lead, counted(lead, self.numbers))
+            got = self._kept[docnum] = counted(lead, self.numbers)
         return got
 
     def _start_over(self) -> None:
@@ -163,7 +166,9 @@ class LeadStems:
 
     def __call__(self, docnum: int) -> Lead:
         """A document's lead stems (what a shard sends)."""
-        return self._get(docnum)[0]
+        ids, counts, total = self._get(docnum)
+        stems = self.numbers.stems
+        return tuple(stems[i] for i in ids.tolist()), tuple(counts.tolist()), total
 
     def counted(self, docnums: Sequence[int]) -> tuple[list[Counted], list[str]]:
         """The leads of ``docnums`` as numbered stems, and the stems by number (one
@@ -174,7 +179,7 @@ class LeadStems:
             return [counted(self(d), ids) for d in docs], ids.stems
         if len(self._kept) + sum(d not in self._kept for d in docs) > self.limit:
             self._start_over()
-        return [self._get(d)[1] for d in docs], self.numbers.stems
+        return [self._get(d) for d in docs], self.numbers.stems
 
 
 def top_documents(scores: Any, matched: Any, n: int) -> Any:
