@@ -105,6 +105,9 @@ def test_auto_reads_short_keyword_queries_only(index: NewsIndex) -> None:
     assert _feedback(_search(index, "إصابات ميرس في الرياض"))  # في is not searched
     assert not _feedback(_search(index, "ما هي إصابات ميرس؟"))
     assert not _feedback(_search(index, "كم عدد إصابات ميرس"))
+    # A word alone (often a name) is what its articles are about already.
+    assert not _feedback(_search(index, "ميرس"))
+    assert _feedback(_search(index, "ميرس", feedback_min_words=1))
     long = "إصابات ميرس في الرياض والمدينة وجدة"
     assert not _feedback(_search(index, long))
     assert _feedback(_search(index, long, feedback_max_words=5))

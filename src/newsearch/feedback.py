@@ -8,7 +8,8 @@ query as weaker words (RM3 interpolation: ``feedback_weight`` for the best, the 
 proportion), and the query is scored again with the collection statistics of the same source.
 
 When (:func:`wants_feedback`): ``feedback="auto"`` (the default) reads the first results of a
-short keyword query, of at most ``feedback_max_words`` searched words and not a question;
+short keyword query, of ``feedback_min_words`` (2) to ``feedback_max_words`` (4) searched words
+and not a question (a word alone, often a name, is what its articles are about already);
 ``"on"`` of every query, ``"off"`` of none. A search-box query of a few words names a topic in
 the reader's words, which the articles may not use (MERS for كورونا, النساء for المرأة); a
 question or a pasted headline carries its own precise words, and there feedback pulls the
@@ -98,8 +99,10 @@ def wants_feedback(options: RankingOptions, plan: QueryPlan) -> bool:
         return True
     if options.feedback == "off" or not plan.searched_words:
         return False
-    return plan.searched_words <= options.feedback_max_words and not looks_like_question(
-        plan.query.text
+    n = plan.searched_words
+    return (
+        options.feedback_min_words <= n <= options.feedback_max_words
+        and not looks_like_question(plan.query.text)
     )
 
 

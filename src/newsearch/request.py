@@ -481,10 +481,15 @@ class RankingOptions:
     feedback: Literal["auto", "on", "off"] = _opt(
         "auto",
         "add words of the first results to the query (pseudo-relevance feedback, RM3): "
-        "auto: for keyword queries of at most feedback_max_words words, not questions",
+        "auto: for keyword queries of feedback_min_words to feedback_max_words words, "
+        "not questions",
         "choice",
         choices=FEEDBACK_MODES,
     )
+    feedback_min_words: int = _opt(
+        2, "feedback auto: the shortest query (searched words) it reads results for", "int",
+        min=1, max=100,
+    )  # fmt: skip
     feedback_max_words: int = _opt(
         4, "feedback auto: the longest query (searched words) it reads results for", "int",
         min=1, max=100,
