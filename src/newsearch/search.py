@@ -34,7 +34,7 @@ from . import collect, present
 from .advanced_stats import advanced_scores
 from .backend import IndexView
 from .expand import DATE_BOOST, Expansion
-from .feedback import choose_words, top_documents, wants_feedback
+from .feedback import Lead, choose_words, top_documents, wants_feedback
 from .plan import (
     PHRASE_BONUS,
     TYPED_SPELLING_BONUS,
@@ -303,6 +303,18 @@ class Searcher:
             scores = np.zeros(view.doccount_all, dtype=np.float32)
             matched = np.zeros(view.doccount_all, dtype=bool)
         return scores, matched, sort, fuzzy_used
+
+    @_locked
+    def first_leads(
+        self, plan: QueryPlan, options: RankingOptions, sort: str, stats: StatsSource | None,
+        n: int,
+    ) -> list[tuple[float, int, Lead]]:  # fmt: skip
+        """The first ``n`` documents of ``plan`` (scored with ``stats``, without feedback) as
+        (score, document, title-and-lead stems): what feedback reads, for a sharded index."""
+        scores, matched, _, _ = self.match(plan, options.replace(feedback="off"), sort, stats)
+        leads = self.snapshot.leads
+        top = top_documents(scores, matched, n)
+        return [(float(scores[d]), int(d), leads(int(d))) for d in top]
 
     def feedback(
         self, plan: QueryPlan, options: RankingOptions, scores: Any, matched: Any,

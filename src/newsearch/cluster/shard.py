@@ -22,7 +22,7 @@ from .. import collect, present
 from ..advanced_stats import AdvancedStats, advanced_scores, advanced_statistics
 from ..copies import DuplicateView
 from ..duplicates import Signature, exact, signature_of
-from ..feedback import Lead, top_documents
+from ..feedback import Lead
 from ..index import NewsIndex
 from ..plan import QueryPlan, QueryWord
 from ..query import ParsedQuery
@@ -253,10 +253,7 @@ class ShardSearcher(Packed):
         """This shard's first ``n`` documents of the plan scored with the merged ``stats``,
         as (score, document, title-and-lead stems): what feedback reads."""
         source = FixedStats(stats) if stats is not None else None
-        scores, matched, _, _ = self.searcher.match(plan, options, request.sort, source)
-        leads = self.searcher.snapshot.leads
-        top = top_documents(scores, matched, n)
-        return [(float(scores[d]), int(d), leads(int(d))) for d in top]
+        return self.searcher.first_leads(plan, options, request.sort, source, n)
 
     def _rank(
         self,
