@@ -37,13 +37,12 @@ def _setting(spec: str) -> tuple[str, dict[str, Any]]:
 
 
 def _run(index: Any, task: Any, opts: dict[str, Any]) -> tuple[dict[str, float], dict[str, int]]:
-    import ir_measures
-    from ir_measures import nDCG
-
+    """nDCG@10 per query (:func:`newsearch.evaluate.metrics.evaluate`) and each query's
+    number of searched words."""
     from newsearch import RankingOptions, SearchRequest
+    from newsearch.evaluate.metrics import evaluate
 
-    qrels = [ir_measures.Qrel(q, d, int(g)) for q, m in task.qrels.items() for d, g in m.items()]
-    run, words = [], {}
+    run, words = {}, {}
     options = RankingOptions(**{"fuzzy_fallback": False, **opts})
     with index.searcher(options) as s:
         for qid, text in task.queries.items():
@@ -52,17 +51,13 @@ def _run(index: Any, task: Any, opts: dict[str, Any]) -> tuple[dict[str, float],
             )
             words[qid] = s.plan(request, options).searched_words
             skip = task.exclude.get(qid, frozenset())
-            hits = [h.id for h in s.run(request) if h.id not in skip]
-            run += [ir_measures.ScoredDoc(qid, d, 1000.0 - r) for r, d in enumerate(hits)]
-    per = {q: 0.0 for q in task.queries}
-    per.update({m.query_id: m.value for m in ir_measures.iter_calc([nDCG @ 10], qrels, run)})
-    return per, words
+            run[qid] = [(h.id, h.score) for h in s.run(request) if h.id not in skip]
+    return evaluate(run, task.qrels, ["nDCG@10"])["nDCG@10"], words
 
 
 def main() -> int:
-    from scipy import stats
-
     from newsearch import NewsIndex
+    from newsearch.evaluate.metrics import paired_test
     from newsearch.evaluate.tasks import load_task
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -82,13 +77,11 @@ def main() -> int:
         per, _ = _run(index, task, opts)
         by_len: dict[int, list[float]] = defaultdict(list)
         for q in qids:
-            by_len[min(words[q], 9)].append(per[q] - base[q])
-        diff = [per[q] - base[q] for q in qids]
-        p = stats.ttest_rel([per[q] for q in qids], [base[q] for q in qids]).pvalue
+            by_len[min(words.get(q, 0), 9)].append(per[q] - base[q])
+        c = paired_test("nDCG@10", per, base)
         rows.append({
             "setting": name, "options": opts, "nDCG@10": statistics.mean(per.values()),
-            "delta": statistics.mean(diff), "p": None if p != p else float(p),
-            "won": sum(d > 0 for d in diff), "lost": sum(d < 0 for d in diff),
+            "delta": c.mean_diff, "p": c.to_dict()["p_value"], "won": c.wins, "lost": c.losses,
             "by_words": {k: [statistics.mean(v), len(v)] for k, v in sorted(by_len.items())},
         })  # fmt: skip
     record = {

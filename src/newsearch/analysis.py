@@ -56,6 +56,7 @@ __all__ = [
     "register_analyzer",
     "register_stopwords",
     "stopword_list",
+    "term_counts",
 ]
 
 # A word starts with a letter, digit or presentation form (ligatures such as ﷼ are symbols to
@@ -294,12 +295,9 @@ class NewsAnalyzer(CompositeAnalyzer):
     def term_counts(self, value: str) -> dict[str, int]:
         """Each index term of ``value`` with how often it occurs: what ``self(value)``
         yields, counted, without making tokens (feedback reads twenty articles' leads)."""
-        counts: dict[str, int] = {}
         if not self._fusable or self._rest:
-            for t in self(value, mode="index"):
-                if t.text:
-                    counts[t.text] = counts.get(t.text, 0) + 1
-            return counts
+            return _counted(self(value, mode="index"))
+        counts: dict[str, int] = {}
         memo = self._memo
         get = memo.get
         for surface in _WORD_RE.findall(value):
@@ -380,6 +378,22 @@ class NewsAnalyzer(CompositeAnalyzer):
             memo.clear()
         memo[surface] = terms
         return terms
+
+
+def term_counts(analyzer: Any, text: str) -> dict[str, int]:
+    """Each index term ``analyzer`` makes of ``text``, with how often it occurs (a
+    :class:`NewsAnalyzer` counts without making tokens)."""
+    if isinstance(analyzer, NewsAnalyzer):
+        return analyzer.term_counts(text)
+    return _counted(analyzer(text, mode="index"))
+
+
+def _counted(tokens: Iterable[Any]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for t in tokens:
+        if t.text:
+            counts[t.text] = counts.get(t.text, 0) + 1
+    return counts
 
 
 # --- building analyzers by name ---------------------------------------------------------------

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .analysis import term_counts
 from .expand import Expansion
 from .normalize import normalize
 from .plan import QueryWord, Term
@@ -97,9 +98,9 @@ def wants_feedback(options: RankingOptions, plan: QueryPlan) -> bool:
     """Whether a search of ``plan`` reads its first results (see the module docstring)."""
     if options.feedback == "on":
         return True
-    if options.feedback == "off" or not plan.searched_words:
+    if options.feedback == "off":
         return False
-    n = plan.searched_words
+    n = plan.searched_words  # feedback_min_words is at least 1: a query of stop words is out
     return (
         options.feedback_min_words <= n <= options.feedback_max_words
         and not looks_like_question(plan.query.text)
@@ -150,17 +151,14 @@ class LeadStems:
         if got is None:
             stored = self.view.stored(docnum)
             text = f"{stored.get('title') or ''}\n{(stored.get('body') or '')[:LEAD_CHARS]}"
-            if hasattr(self.analyzer, "term_counts"):
-                counts = self.analyzer.term_counts(text)
-            else:
-                counts = {}
-                for t in self.analyzer(text, mode="index"):
-                    if t.text:
-                        counts[t.text] = counts.get(t.text, 0) + 1
+            counts = term_counts(self.analyzer, text)
             if len(self._kept) >= self.limit:
                 self._start_over()
-            lead = (tuple(counts), tuple(counts.values()), sum(counts.values()))
-            got = self._kept[docnum] = counted(lead, self.numbers)
+            got = self._kept[docnum] = (
+                self.numbers.of(counts),
+                np.fromiter(counts.values(), dtype=np.int32, count=len(counts)),
+                sum(counts.values()),
+            )
         return got
 
     def _start_over(self) -> None:
