@@ -1,6 +1,8 @@
 """Side postings (sidecodec, sidefile): the side fields' terms and postings live in one file
 per segment and answer exactly as the plain W3 codec's terms table does, through Whoosh and
-through the backend, across merges, updates, deletions, crashes and older indexes."""
+through the backend, across merges, updates, deletions, crashes and older indexes. Since schema
+4 the positional fields (title, body, the exact twin) are side fields too, their positions
+included."""
 
 from __future__ import annotations
 
@@ -13,20 +15,30 @@ import pytest
 
 from newsearch import mpwriter, segwriter
 from newsearch.index import NewsIndex
-from newsearch.schema import SIDE_FIELDS
+from newsearch.schema import SIDE_FIELDS as PAIRS_AND_KEYS
 from newsearch.sidecodec import SideCodec
 from newsearch.sidefile import EXTENSION
 
 DATA = Path(__file__).parent / "data"
 FIXTURE = DATA / "ant" / "fixture_articles.jsonl"
 ARTICLES = [orjson.loads(x) for x in FIXTURE.read_text(encoding="utf-8").splitlines()]
-QUERIES = ["كوريا الشمالية", "ترمب", "بيونغ يانغ", "الرئيس الامريكي", "مجلس الامن الدولي"]
+QUERIES = [
+    "كوريا الشمالية",
+    "ترمب",
+    "بيونغ يانغ",
+    "الرئيس الامريكي",
+    "مجلس الامن الدولي",
+    '"مجلس الامن"',  # a phrase: Whoosh's positional matching, positions from the side file
+    '"كوريا الشمالية" -"الرئيس الامريكي"',
+]
+#: The side fields of a default index: the pairs, the band keys and the positional fields.
+SIDE_FIELDS = (*PAIRS_AND_KEYS, "body", "title", "title_exact")
 
 
 _CODEC = segwriter.codec
 
 
-def _plain_codec() -> Any:
+def _plain_codec(schema: Any = None) -> Any:
     from whoosh.codec.whoosh3 import W3Codec
 
     _CODEC()  # Whoosh's inlining fix
@@ -112,6 +124,9 @@ def _answers(ix: NewsIndex) -> list[Any]:
             out.append((q, [(h.id, round(h.score, 9)) for h in r.hits], r.total))
         out.append([(h.id, round(h.score, 9)) for h in s.related(ARTICLES[3]["id"]).hits])
         out.append(sorted(s.view.phrase_docs([("title_pairs", ["كوري شمال"], 0)]).tolist()))
+        for field in ("body", "title", "title_exact"):
+            for words, slop in ((["مجلس", "امن"], 1), (["كوري", "شمال"], 0), (["ترمب"], 0)):
+                out.append(sorted(s.view.phrase_docs([(field, words, slop)]).tolist()))
     return out
 
 
@@ -270,3 +285,83 @@ def test_the_posting_writer_reads_each_document_length_once() -> None:
     want = [0 if f in SIDE_FIELDS or d == 3 else d * 10 + len(f) for d, f in postings]
     assert got == want
     assert sorted(asked) == sorted({(d, f) for d, f in postings if f not in SIDE_FIELDS})
+
+
+def test_phrases_find_articles_through_the_side_file(tmp_path: Path) -> None:
+    ix = _build(tmp_path / "ix", deletions=False)
+    with ix.searcher() as s:
+        for q in QUERIES[5:]:
+            r = s.search(q, limit=50)
+            assert r.total > 0, q
+            for h in r.hits:  # every hit has the phrase, in its stored text
+                text = ix.get(h.id)
+                assert text is not None
+                assert "كوري" in text.title + text.body or "مجلس" in text.title + text.body
+
+
+def test_an_index_of_schema_3_is_read_and_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schema 3 kept Whoosh's Positions format, its positions in Whoosh's posting blocks: such
+    an index opens, searches, takes new articles (whose positional postings stay with
+    Whoosh: the schema decides, not the codec) and answers as a new one does."""
+    from whoosh.fields import TEXT
+    from whoosh.formats import Positions
+
+    from newsearch import manifest, schema
+    from newsearch.sidefile import open_side
+
+    with monkeypatch.context() as m:
+        m.setattr(
+            schema, "_positional", lambda a, stored=False: TEXT(a, phrase=True, stored=stored)
+        )
+        m.setattr(manifest, "SCHEMA_VERSION", 3)
+        old = NewsIndex.create(tmp_path / "old")
+        old.ingest(ARTICLES[:120], workers=1, progress=False)
+    old = NewsIndex.open(tmp_path / "old")
+    assert old.manifest["schema_version"] == 3
+    old.ingest(ARTICLES[120:], workers=1, progress=False, merge_policy=lambda w, s: list(s))
+    new = NewsIndex.create(tmp_path / "new")
+    new.ingest(ARTICLES, workers=1, progress=False)
+    with old.reader() as r:
+        assert type(r.schema["body"].format) is Positions
+        assert len(r.leaf_readers()) == 2
+        for leaf, _ in r.leaf_readers():
+            side = open_side(leaf.storage(), leaf.segment().segment_id())
+            assert set(side.fields) == set(PAIRS_AND_KEYS)
+    for field in ("body", "title", "title_exact"):
+        want = {t: [p[:2] for p in v["postings"]] for t, v in _terms(new, field).items()}
+        assert {t: [p[:2] for p in v["postings"]] for t, v in _terms(old, field).items()} == want
+    assert _answers(old) == _answers(new)
+    old.optimize()
+    assert _answers(old) == _answers(new)
+
+
+def test_a_merge_of_side_fields_as_arrays_equals_the_stream(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Merges take the side fields from the segments' arrays (newsearch.sidemerge): the
+    merged side file is the one streaming every posting writes, byte for byte (updates and
+    deletions dropped, positions moved with their postings)."""
+    from newsearch.sidefile import open_side
+
+    def side_bytes(ix: NewsIndex) -> dict[str, list[bytes]]:
+        with ix.reader() as r:
+            (leaf, _), *_ = r.leaf_readers()
+            side = open_side(leaf.storage(), leaf.segment().segment_id())
+            return {n: [bytes(f.blob), f.pend.tobytes(), f.docs.tobytes(), f.weights.tobytes(),
+                        b"" if f.pos is None else f.pos.tobytes()]
+                    for n, f in side.fields.items()}  # fmt: skip
+
+    arrays = _build(tmp_path / "arrays")
+    merged: list[str] = []
+    real = segwriter._arrayed
+    monkeypatch.setattr(segwriter, "_arrayed", lambda w, s: merged.extend(real(w, s)) or real(w, s))
+    arrays.optimize()
+    assert set(merged) == set(SIDE_FIELDS)
+    monkeypatch.setattr(segwriter, "_arrayed", lambda w, s: set())
+    stream = _build(tmp_path / "stream")
+    stream.optimize()
+    assert side_bytes(arrays) == side_bytes(stream)
+    for f in SIDE_FIELDS:
+        assert _terms(arrays, f) == _terms(stream, f)

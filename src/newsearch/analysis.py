@@ -56,7 +56,6 @@ __all__ = [
     "register_analyzer",
     "register_stopwords",
     "stopword_list",
-    "term_counts",
 ]
 
 # A word starts with a letter, digit or presentation form (ligatures such as ﷼ are symbols to
@@ -292,22 +291,28 @@ class NewsAnalyzer(CompositeAnalyzer):
                 gen = item(gen)
         return gen
 
-    def term_counts(self, value: str) -> dict[str, int]:
-        """Each index term of ``value`` with how often it occurs: what ``self(value)``
-        yields, counted, without making tokens (feedback reads twenty articles' leads)."""
+    def term_positions(self, value: str) -> dict[str, list[int]] | None:
+        """Each index term of ``value`` with its positions, as ``self(value, positions=True)``
+        yields them but without making tokens; ``None`` when this analyzer has no fused path
+        (:func:`newsearch.positions.term_positions` then reads its tokens)."""
         if not self._fusable or self._rest:
-            return _counted(self(value, mode="index"))
-        counts: dict[str, int] = {}
+            return None
+        out: dict[str, list[int]] = {}
         memo = self._memo
         get = memo.get
+        pos = 0
         for surface in _WORD_RE.findall(value):
             terms = get(surface)
             if terms is None:
                 terms = self._remember(memo, surface, False)
             for term in (terms,) if terms.__class__ is str else terms:
                 if term:
-                    counts[term] = counts.get(term, 0) + 1
-        return counts
+                    if (seen := out.get(term)) is None:
+                        out[term] = [pos]
+                    else:
+                        seen.append(pos)
+                pos += 1
+        return out
 
     def _fused(
         self,
@@ -378,22 +383,6 @@ class NewsAnalyzer(CompositeAnalyzer):
             memo.clear()
         memo[surface] = terms
         return terms
-
-
-def term_counts(analyzer: Any, text: str) -> dict[str, int]:
-    """Each index term ``analyzer`` makes of ``text``, with how often it occurs (a
-    :class:`NewsAnalyzer` counts without making tokens)."""
-    if isinstance(analyzer, NewsAnalyzer):
-        return analyzer.term_counts(text)
-    return _counted(analyzer(text, mode="index"))
-
-
-def _counted(tokens: Iterable[Any]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for t in tokens:
-        if t.text:
-            counts[t.text] = counts.get(t.text, 0) + 1
-    return counts
 
 
 # --- building analyzers by name ---------------------------------------------------------------

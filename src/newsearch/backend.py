@@ -131,20 +131,12 @@ class Segment:
         return self.memo(("lengths", field), lambda: self._read_lengths(field, table))  # type: ignore[no-any-return]
 
     def _read_lengths(self, field: str, table: FloatArray) -> FloatArray:
-        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-
+        raw = length_bytes(getattr(self.reader, "_perdoc", None), field, self.doccount)
+        if raw is not None:
+            return table[raw]
         out = np.zeros(self.doccount, dtype=np.float32)
-        perdoc = getattr(self.reader, "_perdoc", None)
-        col = None
-        if perdoc is not None and hasattr(perdoc, "_cached_reader"):
-            col = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
-        if col is not None:
-            n = min(col._count, self.doccount)
-            raw = bytes(col._dbfile.get(col._basepos, n)) if n else b""
-            out[:n] = table[np.frombuffer(raw, dtype=np.uint8)]
-        else:  # another codec: ask per document (slow, but only once)
-            for d in range(self.doccount):
-                out[d] = self.reader.doc_field_length(d, field, 0) or 0
+        for d in range(self.doccount):  # another codec: ask per document (slow, but once)
+            out[d] = self.reader.doc_field_length(d, field, 0) or 0
         return out
 
     def column(self, field: str) -> list[Any]:
@@ -230,8 +222,7 @@ class Segment:
         ids: list[Any] = []
         tfs: list[Any] = []
         if hasattr(m, "_read_data") and hasattr(m, "_next_block") and not m._byteids:
-            # W3 leaf matcher: each block's (delta-encoded ids, weights, ...) whole, the ids summed
-            # by numpy (Whoosh's _read_ids adds them up in a Python generator, one by one).
+            # W3 blocks whole, the delta ids summed by numpy (Whoosh's _read_ids: one by one)
             while not m._atend and m._blocklength:
                 if m._data is None:
                     m._read_data()
@@ -256,6 +247,20 @@ class Segment:
         if not ids:
             return EMPTY_IDS, EMPTY_TF
         return np.concatenate(ids), np.concatenate(tfs)
+
+
+def length_bytes(perdoc: Any, field: str, count: int) -> npt.NDArray[np.uint8] | None:
+    """The first ``count`` documents' length bytes of ``field`` (Whoosh's one-byte encoding),
+    read whole from a W3 per-document reader's column (``None``: not one)."""
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+    if not hasattr(perdoc, "_cached_reader"):
+        return None
+    out = np.zeros(count, dtype=np.uint8)
+    col = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+    if col is not None and (n := min(col._count, count)):
+        out[:n] = np.frombuffer(bytes(col._dbfile.get(col._basepos, n)), dtype=np.uint8)
+    return out
 
 
 def _side_field(segreader: Any, field: str) -> SideField | None:

@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .analysis import term_counts
 from .expand import Expansion
 from .normalize import normalize
 from .plan import QueryWord, Term
+from .positions import term_counts
 from .schema import TEXT_FIELDS
 
 if TYPE_CHECKING:

@@ -2,20 +2,19 @@
 
 An index directory holds Whoosh's files plus ``manifest.json``::
 
-    {"format": "newsearch-index", "library_version": "0.1.0", "schema_version": 3,
+    {"format": "newsearch-index", "library_version": "0.1.0", "schema_version": 4,
      "analysis_version": 1, "analyzer": {"name": "light", "params": {}},
      "exact_analyzer": {"name": "exact", "params": {}}, "cleaner": "none", ...}
 
 :meth:`NewsIndex.open` rebuilds the analysis from the manifest and refuses (with
-:class:`~newsearch.errors.IndexMismatchError`, saying how to rebuild) an index whose schema or
-analysis version differs from the running library's, so results never change silently.
+:class:`~newsearch.errors.IndexMismatchError`, saying how to rebuild) an index of another
+analysis version or an unreadable schema version, so results never change silently.
 
 Writes go through one Whoosh writer that is opened on the first change and committed by
 :meth:`commit` (or per batch by :meth:`ingest`). Readers see the last commit. A crash loses at
 most the uncommitted batch: Whoosh writes new segments first and switches the table of
-contents last, and its lock is an ``fcntl`` lock that dies with the process. Batches of
-:meth:`NewsIndex.ingest` may be indexed by worker processes
-(:class:`~newsearch.mpwriter.SafeMpWriter`), which hold no lock and die with their parent.
+contents last, and its lock is an ``fcntl`` lock that dies with the process. Ingest batches may
+go to worker processes (:class:`~newsearch.mpwriter.SafeMpWriter`): no lock, die with parent.
 """
 
 from __future__ import annotations
@@ -311,7 +310,8 @@ class NewsIndex:
             from .search_tables import store_search_tables
             from .segwriter import codec
 
-            kwargs: dict[str, Any] = {"timeout": self.lock_timeout, "delay": 0.05, "codec": codec()}
+            kwargs: dict[str, Any] = {"timeout": self.lock_timeout, "delay": 0.05}
+            kwargs["codec"] = codec(self._ix.schema)  # the schema decides its side fields
             # An index in RAM cannot be shared with worker processes (they would write their
             # segments into their own copy of it), so it always takes one process.
             parallel = workers > 1 and self.path is not None

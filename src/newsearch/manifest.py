@@ -20,7 +20,7 @@ from .analysis import ANALYSIS_VERSION, AnalyzerSpec, build_analyzer
 from .article import MAX_FIELD_CHARS
 from .duplicates import params as duplicate_params
 from .errors import ConfigError, IndexMismatchError
-from .schema import SCHEMA_VERSION
+from .schema import READABLE_SCHEMAS, SCHEMA_VERSION
 
 __all__ = [
     "FORMAT",
@@ -96,7 +96,7 @@ def check_manifest(m: Any, path: Path) -> None:
         raise IndexMismatchError(f"{path} is not a newsearch index manifest; {rebuild_hint(path)}")
     theirs = (m.get("schema_version"), m.get("analysis_version"))
     ours = (SCHEMA_VERSION, ANALYSIS_VERSION)
-    if theirs != ours:
+    if theirs[0] not in READABLE_SCHEMAS or theirs[1] != ours[1]:
         raise IndexMismatchError(
             f"the index at {path} was built by newsearch {m.get('library_version')} "
             f"(schema {theirs[0]}, analysis {theirs[1]}); this is newsearch {__version__} "

@@ -218,7 +218,7 @@ class WorkerPool:
         self, ix: Any, procs: int, subargs: dict[str, Any] | None = None, lock: Any = None
     ):
         self.procs = procs
-        subargs = {"limitmb": WORKER_POOL_MB, "codec": codec(), **(subargs or {})}
+        subargs = {"limitmb": WORKER_POOL_MB, "codec": codec(ix.schema), **(subargs or {})}
         self.counts = multiprocessing.RawArray("q", procs)
         self.results: Any = multiprocessing.Queue()
         self.queues: list[Any] = [multiprocessing.Queue(_QUEUED_JOBS) for _ in range(procs)]

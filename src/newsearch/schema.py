@@ -34,9 +34,13 @@ field            Whoosh type                  why
 ===============  ===========================  ==========================================
 
 Schema versions: 1, the fields above without ``dupsig``/``dupkeys`` and the ``*_pairs``
-fields; 3 (this version) adds both (2 was each of them alone, on two development branches), so
-an index built by an earlier version must be rebuilt (:meth:`NewsIndex.open
-<newsearch.index.NewsIndex.open>` says so). Articles whose text is too short to identify
+fields; 3 adds both (2 was each of them alone, on two development branches), so an index built
+by an earlier version must be rebuilt (:meth:`NewsIndex.open
+<newsearch.index.NewsIndex.open>` says so); 4 (this version) gives the positional fields
+(``title``, ``body``, the exact twins) :class:`~newsearch.positions.PackedPositions`, whose
+postings every segment keeps in its side file (:func:`side_fields`). The same terms, postings
+and positions: an index of schema 3 is still read and written (:data:`READABLE_SCHEMAS`), its
+positional postings where Whoosh keeps them. Articles whose text is too short to identify
 (:data:`~newsearch.duplicates.MIN_WORDS`) have neither field filled.
 
 Why ``body_exact`` is opt-in: Whoosh's writer spends most of an ingest on per-posting work, and
@@ -58,19 +62,24 @@ from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from .analysis import AnalyzerSpec, PairFilter, build_analyzer
 from .article import Article
 from .duplicates import KEYS_FIELD, SIGNATURE_BYTES, SIGNATURE_FIELD, duplicate_fields
+from .positions import PackedPositions
 
 __all__ = [
     "LEAD_PAIR_WORDS",
+    "READABLE_SCHEMAS",
     "SCHEMA_VERSION",
     "SIDE_FIELDS",
     "article_to_document",
     "build_schema",
     "document_to_article",
+    "side_fields",
     "stored_published",
 ]
 
 #: Bump when fields change in a way an old index cannot serve.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+#: Schema versions this library opens: 3 differs from 4 only in how positions are stored.
+READABLE_SCHEMAS = (3, 4)
 TEXT_FIELDS = ("title", "body")
 DEFAULT_EXACT_FIELDS = ("title",)
 #: Words of the body's start (its lead) whose adjacent pairs are indexed in ``body_pairs``:
@@ -85,6 +94,21 @@ _LEAD_CHARS = 2_000
 SIDE_FIELDS = ("body_pairs", "title_pairs", KEYS_FIELD)
 
 
+def side_fields(schema: Schema) -> tuple[str, ...]:
+    """The fields a segment of ``schema`` keeps in its side file: :data:`SIDE_FIELDS` and
+    the positional fields whose format is :class:`~newsearch.positions.PackedPositions`
+    (schema 4; Whoosh's terms table and posting blocks cost a pickle and a zlib stream per
+    term, and per posting a pickled list of positions, at ingest and at every cold read)."""
+    packed = [n for n, f in schema.items() if isinstance(f.format, PackedPositions)]
+    return tuple(sorted({*SIDE_FIELDS, *packed} & set(schema.names())))
+
+
+def _positional(analyzer: Any, stored: bool = False) -> TEXT:
+    field = TEXT(analyzer=analyzer, phrase=True, stored=stored)
+    field.format = PackedPositions(field_boost=field.format.field_boost)
+    return field
+
+
 def build_schema(
     analyzer: AnalyzerSpec,
     exact: AnalyzerSpec,
@@ -97,7 +121,7 @@ def build_schema(
         raise ConfigError(f"exact_fields must be among {TEXT_FIELDS}, got {bad}")
     stemmed = build_analyzer(analyzer)
     plain = build_analyzer(exact)
-    twins = {f"{name}_exact": TEXT(analyzer=plain, phrase=True) for name in exact_fields}
+    twins = {f"{name}_exact": _positional(plain) for name in exact_fields}
     pairs = {
         # The stemmed analyzer's memo serves its pair fields too (analysis.NewsAnalyzer.__or__).
         "title_pairs": TEXT(analyzer=stemmed | PairFilter(), phrase=False),
@@ -107,8 +131,8 @@ def build_schema(
         **twins,
         **pairs,
         id=ID(stored=True, unique=True, sortable=True),
-        title=TEXT(analyzer=stemmed, phrase=True, stored=True),
-        body=TEXT(analyzer=stemmed, phrase=True, stored=True),
+        title=_positional(stemmed, stored=True),
+        body=_positional(stemmed, stored=True),
         published=DATETIME(stored=True, sortable=True),
         source=ID(stored=True, sortable=True),
         category=ID(stored=True, sortable=True),

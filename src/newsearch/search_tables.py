@@ -25,7 +25,8 @@ class _TermDfs:
     which reads them from here when stored)."""
 
     def __init__(self, segment: Segment, field: str) -> None:
-        self.dfs = dict(segment.term_dfs(field))
+        dfs = segment.term_dfs(field)
+        self.dfs = dict(dfs.pairs() if hasattr(dfs, "pairs") else dfs)  # (a side field's)
 
 
 def _term_tables(field_names: list[str]) -> dict[Any, Callable[[Segment], Any]]:

@@ -19,9 +19,10 @@ from typing import Any
 from whoosh.filedb import filetables
 from whoosh.filedb.filetables import _lengths, _pointer
 
-from .schema import SIDE_FIELDS
+from .schema import SIDE_FIELDS, side_fields
 from .sidecodec import SideCodec, side_of
 from .sidefile import iter_side_postings
+from .sidemerge import docmap_array
 
 __all__ = ["INLINE_LIMIT", "StreamingMerge", "codec"]
 
@@ -33,9 +34,10 @@ __all__ = ["INLINE_LIMIT", "StreamingMerge", "codec"]
 INLINE_LIMIT = 8
 
 
-def codec() -> Any:
+def codec(schema: Any = None) -> Any:
     """The codec every writer of an index uses: Whoosh's W3 codec with :data:`INLINE_LIMIT`,
-    the fields of :data:`~newsearch.schema.SIDE_FIELDS` kept in a side file per segment
+    the fields of :data:`~newsearch.schema.SIDE_FIELDS` and the positional fields of
+    ``schema`` (:func:`~newsearch.schema.side_fields`) kept in a side file per segment
     (:class:`~newsearch.sidecodec.SideCodec`).
 
     Whoosh's own default inlines nothing: its posting writer calls ``set_inline`` on the term
@@ -47,7 +49,8 @@ def codec() -> Any:
     if not hasattr(W3TermInfo, "set_inline"):
         W3TermInfo.set_inline = W3TermInfo.set_inlined
     # Whoosh inlines lists *shorter* than its limit.
-    return SideCodec(SIDE_FIELDS, inlinelimit=INLINE_LIMIT + 1)
+    fields = SIDE_FIELDS if schema is None else side_fields(schema)
+    return SideCodec(fields, inlinelimit=INLINE_LIMIT + 1)
 
 
 class _LeanTermsWriter(filetables.OrderedHashWriter):
@@ -104,7 +107,9 @@ filetables.OrderedHashWriter = _LeanTermsWriter
 _RELEASE_EVERY = 100_000
 
 
-def _renumbered(reader: Any, schema: Any, base: int, docmap: dict[int, int] | None) -> Any:
+def _renumbered(
+    reader: Any, schema: Any, base: int, docmap: dict[int, int] | None, arrayed: set[str]
+) -> Any:
     """A merged segment's postings as the new segment numbers its documents (as Whoosh's
     ``SegmentWriter._process_posts``). Whoosh reads an inlined posting list without values
     back with ``""`` for each, which its posting writer refuses: they are ``b""`` here.
@@ -113,24 +118,45 @@ def _renumbered(reader: Any, schema: Any, base: int, docmap: dict[int, int] | No
     resident memory once read, as long as the map is open: the streams of a merge stay open
     until the end, so every page of every merged segment would (a 13k-article merge grew from
     71 to 340 MB). They are read about in order, once: every so often the map is told to drop
-    them (``MADV_DONTNEED``; a page read again comes back from the page cache)."""
-    files = getattr(reader, "_storage", None)  # Whoosh's OverlayStorage(compound file, index)
-    source = getattr(getattr(files, "a", files), "_source", None)
-    release = getattr(source, "madvise", None) if isinstance(source, mmap.mmap) else None
+    them (``MADV_DONTNEED``; a page read again comes back from the page cache). The side fields
+    of ``arrayed`` are left out: they are merged as arrays (:mod:`newsearch.sidemerge`)."""
+    release = _releaser(reader)
     side = side_of(reader)
     if side is None:
         postings = reader.iter_postings()
     else:  # the side fields straight from their file, merged in order with the others
         skip = set(side.fields)
         plain = _plain_postings(reader, schema, skip)
-        kept = type(side)({f: side.fields[f] for f in skip if f in schema})
+        kept = type(side)({f: side.fields[f] for f in skip - arrayed if f in schema})
         postings = heapq.merge(plain, iter_side_postings(kept, docmap, base, local=True))
     for n, (field, text, docnum, weight, value) in enumerate(postings, 1):
         if field in schema:
             doc = base + docnum if docmap is None else docmap[docnum]
             yield field, text, doc, weight, value or b""
         if release is not None and n % _RELEASE_EVERY == 0:
-            release(mmap.MADV_DONTNEED)
+            release()
+
+
+def _releaser(reader: Any) -> Any:
+    """What tells the memory map of a compound segment's file to drop the pages read so far
+    (``None`` for another storage)."""
+    files = getattr(reader, "_storage", None)  # Whoosh's OverlayStorage(compound file, index)
+    source = getattr(getattr(files, "a", files), "_source", None)
+    if not isinstance(source, mmap.mmap):
+        return None
+    return lambda: source.madvise(mmap.MADV_DONTNEED)
+
+
+def _arrayed(w: Any, streams: list[tuple[Any, int, Any]]) -> set[str]:
+    """The side fields a merge takes as arrays: those of the new segment's codec that every
+    merged segment keeps in its side file (or lacks), when the writer's own pool has none."""
+    fields = set(getattr(w.codec, "side_fields", ())) & set(w.schema.names())
+    fields -= set(getattr(w.pool, "fieldnames", ()))
+    for reader, _, _ in streams:
+        side = side_of(reader)
+        theirs = set(side.fields) if side is not None else set()
+        fields -= set(reader.indexed_field_names()) - theirs
+    return fields if hasattr(w.fieldwriter, "merge_side_field") else set()
 
 
 def _plain_postings(reader: Any, schema: Any, skip: set[str]) -> Any:
@@ -188,12 +214,23 @@ class StreamingMerge:
             return
         w.perdocwriter.close()
         lengths = w.per_document_reader() if w.codec.length_stats else None
+        arrayed = _arrayed(w, streams)
         postings = [w.pool.iter_postings()]
-        postings += [_renumbered(r, w.schema, base, dm) for r, base, dm in streams]
+        postings += [_renumbered(r, w.schema, base, dm, arrayed) for r, base, dm in streams]
         try:
             # (field, term, document, ...) tuples: document numbers differ between streams,
             # so plain tuple order is the order Whoosh's posting writer needs.
             w.fieldwriter.add_postings(w.schema, lengths, heapq.merge(*postings))
+            releases = [f for r, _, _ in streams if (f := _releaser(r)) is not None]
+            for name in sorted(arrayed):
+                parts = []
+                for r, base, dm in streams:
+                    side = side_of(r)
+                    if side is not None and (f := side.fields.get(name)) is not None:
+                        parts.append((f, base, docmap_array(dm, r.doc_count_all())))
+                w.fieldwriter.merge_side_field(
+                    name, w.schema[name].format, parts, lambda: [f() for f in releases]
+                )
             w.fieldwriter.close()
         finally:
             if lengths is not None:

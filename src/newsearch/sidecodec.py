@@ -16,19 +16,25 @@ from __future__ import annotations
 
 import heapq
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermInfo, W3TermsReader
 from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from .backend import length_bytes
 from .sidefile import EXTENSION, SideField, SideFileWriter, SidePostings, open_side
+from .sidemerge import Part, merge_field
 
 __all__ = ["SideCodec", "SideTermsReader", "side_of"]
 
-#: Terms of a side field whose arrays are built at once at a flush.
+#: Terms of a side field whose arrays are built at once at a flush, and at most this many of
+#: their postings (a positional field's common words have thousands each: held as Python
+#: objects, a slice of 65,536 body terms was most of a 30k-article ingest's postings).
 _SIDE_CHUNK = 1 << 16
+_SIDE_POSTINGS = 1 << 18
 
 
 class _MainLengths:
@@ -105,6 +111,7 @@ class _SideFieldWriter(W3FieldWriter):
         # of terms at a time.
         self._texts: list[bytes] = []
         self._flats: list[list[Any]] = []
+        self._held = 0  # postings in _flats
 
     def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
         # Whoosh looks up each posting's document length for its block statistics; the side
@@ -125,6 +132,7 @@ class _SideFieldWriter(W3FieldWriter):
                 if self._diverted:
                     self._texts.append(btext)
                     self._flats.append(p)
+                    self._held += len(p) // 3
                     self._side_term_done()
                     continue
                 self.start_term(btext)
@@ -134,14 +142,21 @@ class _SideFieldWriter(W3FieldWriter):
                 self.finish_term()
             self.finish_field()
 
+    def merge_side_field(
+        self, name: str, format_: Any, parts: Sequence[Part], release: Callable[[], Any]
+    ) -> None:
+        """Side field ``name`` of merged segments, from their arrays
+        (:func:`newsearch.sidemerge.merge_field`)."""
+        merge_field(self._side, name, format_, parts, release)
+
     def _side_term_done(self) -> None:
-        if len(self._texts) >= _SIDE_CHUNK:
+        if len(self._texts) >= _SIDE_CHUNK or self._held >= _SIDE_POSTINGS:
             self._side_flush()
 
     def _side_flush(self) -> None:
         if self._texts:
             self._side.add_terms(self._texts, self._flats)
-            self._texts, self._flats = [], []
+            self._texts, self._flats, self._held = [], [], 0
 
     def start_field(self, fieldname: str, fieldobj: Any) -> None:
         self._diverted = fieldname in self._side_fields
@@ -161,6 +176,7 @@ class _SideFieldWriter(W3FieldWriter):
     def add(self, docnum: int, weight: float, vbytes: bytes, length: int) -> None:
         if self._diverted:
             self._flats[-1] += (docnum, weight, vbytes)
+            self._held += 1
         else:
             super().add(docnum, weight, vbytes, length)
 
@@ -241,6 +257,7 @@ class SideTermsReader(W3TermsReader):
         self.side = side
         self._where = (storage, segment)
         self._perdoc: Any = None
+        self._known: dict[str, Any] = {}
 
     def _field(self, fieldname: str) -> SideField | None:
         return self.side.fields.get(fieldname)
@@ -248,12 +265,24 @@ class SideTermsReader(W3TermsReader):
     def _lengths(self, fieldname: str, docs: Iterable[int]) -> tuple[int | None, int]:
         """(min, max) of the documents' lengths as Whoosh's posting writer records them (the
         smallest non-zero length, or ``None``; the largest, or 0)."""
-        if self._perdoc is None:
-            storage, segment = self._where
-            self._perdoc = self._codec.per_document_reader(storage, segment)
-        lengths = [self._perdoc.doc_field_length(int(d), fieldname, 0) for d in docs]
-        nonzero = [n for n in lengths if n]
-        return (min(nonzero) if nonzero else None), max(lengths, default=0)
+        known = self._known.get(fieldname)
+        if known is None:
+            # Each document's length, read once per field: a positional field's term may be in
+            # thousands of documents, each a call to Whoosh's column reader.
+            if self._perdoc is None:
+                storage, segment = self._where
+                self._perdoc = self._codec.per_document_reader(storage, segment)
+            perdoc = self._perdoc
+            known = length_bytes(perdoc, fieldname, perdoc.doc_count_all())
+            if known is None:  # (not a W3 per-document reader: each document's, once)
+                known = np.array(
+                    [length_to_byte(perdoc.doc_field_length(d, fieldname, 0) or 0)
+                     for d in range(perdoc.doc_count_all())], dtype=np.uint8,
+                )  # fmt: skip
+            self._known[fieldname] = known
+        lengths = _BYTE_LENGTH[known[np.asarray(list(docs), dtype=np.int64)]]
+        nonzero = lengths[lengths > 0]
+        return (int(nonzero.min()) if nonzero.size else None), int(lengths.max(initial=0))
 
     def __contains__(self, term: Any) -> bool:
         f = self._field(term[0])
@@ -304,8 +333,6 @@ class SideTermsReader(W3TermsReader):
     def _term_info(self, f: SideField, i: int) -> Any:
         # What W3's writer records, read back as W3 reads it (lengths through their byte
         # encoding, the total weight through a float32), with the postings inlined.
-        from whoosh.util.numeric import byte_to_length, length_to_byte
-
         a, b = f.span(i)
         docs = f.docs[a:b].tolist()
         weights = [float(w) for w in f.weights[a:b].tolist()]
@@ -318,7 +345,7 @@ class SideTermsReader(W3TermsReader):
         ti._maxweight = float(np.float32(max(weights, default=0.0)))
         ti._minid = docs[0] if docs else None
         ti._maxid = docs[-1] if docs else None
-        ti._inlined = (tuple(docs), tuple(weights), tuple(f.value_bytes(a, b)))
+        ti._inlined = (tuple(docs), tuple(weights), tuple(f.value_bytes(i)))
         return ti
 
     def frequency(self, fieldname: str, tbytes: bytes) -> float:
@@ -353,6 +380,10 @@ class SideTermsReader(W3TermsReader):
             self._perdoc.close()
             self._perdoc = None
         super().close()
+
+
+#: Whoosh's one-byte length encoding, decoded.
+_BYTE_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
 
 
 class _SideCursor:

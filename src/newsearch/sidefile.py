@@ -13,7 +13,10 @@ written instead to ``<segment id>.nsside``, a file of sorted arrays:
   the size, and need no offsets), where each term's postings end, then every posting's
   document number (``uint32``), weight (``uint8`` or ``uint16`` when every weight of the field
   is a whole number that fits, else ``float32``) and, only when some weight differs from its
-  frequency, the frequencies;
+  frequency, the frequencies; for a positional field (:class:`~newsearch.positions.
+  PackedPositions`), every posting's positions one after the other (``uint16``, or ``uint32``
+  when a position does not fit) and where each term's positions end (a posting's count of
+  positions is its frequency);
 - each array starts on an 8-byte boundary and is read as a numpy view of the file (memory
   mapped, or a slice of the segment's compound file): a lookup is a binary search on the
   sorted terms, and nothing is decoded until it is asked for.
@@ -49,7 +52,9 @@ __all__ = [
 #: its compound file takes it in and its clean-up deletes it).
 EXTENSION = ".nsside"
 _MAGIC = b"NSSIDE1\n"
-_FORMAT = 1
+#: Format 2 adds positional fields; a format 1 file (an index of schema 3) reads as before.
+_FORMAT = 2
+_READS = (1, 2)
 _ALIGN = 8
 #: Items buffered per array before they are spilled to the writer's temporary file.
 _SPILL = 1 << 16
@@ -107,7 +112,9 @@ class _Spill:
 class _FieldStats:
     def __init__(self, name: str, values: str) -> None:
         self.name = name
-        self.values = values  # "empty" (Existence) or "uint" (Frequency: pack_uint(freq))
+        # "empty" (Existence), "uint" (Frequency: pack_uint(freq)) or "positions"
+        # (PackedPositions: the positions as uint32)
+        self.values = values
         self.starts: dict[str, int] = {}
         self.terms = 0
         self.postings = 0
@@ -116,6 +123,8 @@ class _FieldStats:
         self.freq_is_weight = True
         self.width: int | None = None  # every term's length, while they are all alike
         self.hex = True  # every term lowercase hex digits
+        self.positions = 0
+        self.max_pos = 0
 
 
 class SideFileWriter:
@@ -130,6 +139,8 @@ class SideFileWriter:
         self.docs = _Spill("I")
         self.weights = _Spill("f")
         self.freqs = _Spill("I")
+        self.pos = _Spill("I")
+        self.qend = _Spill("Q")  # each term's end in the field's positions
         self.spills = {
             "kblob": self.kblob,
             "kend": self.kend,
@@ -137,16 +148,20 @@ class SideFileWriter:
             "docs": self.docs,
             "weights": self.weights,
             "freqs": self.freqs,
+            "pos": self.pos,
+            "qend": self.qend,
         }
         self.fields: list[_FieldStats] = []
         self.field: _FieldStats | None = None
         self._kbytes = 0
 
     def start_field(self, name: str, format_: Any) -> None:
-        kind = type(format_).__name__
-        if kind not in ("Existence", "Frequency"):
-            raise ValueError(f"side field {name!r}: format {kind} is not supported")
-        self.field = _FieldStats(name, "empty" if kind == "Existence" else "uint")
+        kind = _KINDS.get(type(format_).__name__)
+        if kind is None:
+            raise ValueError(
+                f"side field {name!r}: format {type(format_).__name__} is not supported"
+            )
+        self.field = _FieldStats(name, kind)
         self.field.starts = {k: s.count for k, s in self.spills.items()}
         self._kbytes = 0
 
@@ -158,6 +173,31 @@ class SideFileWriter:
         assert f is not None
         if not terms:
             return
+        flat = list(itertools.chain.from_iterable(postings))
+        docs, weights, values = flat[0::3], flat[1::3], flat[2::3]
+        packed = b"".join(values) if f.values != "empty" else b""
+        pos = None
+        if f.values == "positions":
+            pos = np.frombuffer(packed, dtype="<u4")
+            lens = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+            freqs = (lens // 4).astype(np.uint32)
+        elif f.values == "uint" and len(packed) == _UINT.size * len(docs):
+            freqs = np.frombuffer(packed, dtype=">u4").astype(np.uint32)
+        elif f.values == "uint":
+            freqs = np.array([_UINT.unpack(v)[0] for v in values], dtype=np.uint32)
+        else:
+            freqs = np.ones(len(docs), dtype=np.uint32)
+        counts = np.fromiter(map(len, postings), dtype=np.int64, count=len(postings)) // 3
+        self.add_arrays(terms, counts, docs, weights, freqs, pos)
+
+    def add_arrays(
+        self, terms: list[bytes], counts: Any, docs: Any, weights: Any, freqs: Any, pos: Any
+    ) -> None:
+        """The next ``terms`` of the field, in order, with ``counts[i]`` postings each: every
+        posting's document, weight and frequency, and for a positional field every posting's
+        positions one after the other (``pos``; as many as its frequency)."""
+        f = self.field
+        assert f is not None
         widths = set(map(len, terms))
         if f.width is None and len(widths) == 1:
             f.width = widths.pop()
@@ -169,25 +209,25 @@ class SideFileWriter:
         self.kblob.extend(blob)
         self.kend.extend([self._kbytes + n for n in itertools.accumulate(map(len, terms))])
         self._kbytes += len(blob)
-        flat = list(itertools.chain.from_iterable(postings))
-        docs, weights, values = flat[0::3], flat[1::3], flat[2::3]
         self.docs.extend(docs)
         self.weights.extend(weights)
-        packed = b"".join(values) if f.values == "uint" else b""
-        if f.values == "uint" and len(packed) == _UINT.size * len(docs):
-            freqs = np.frombuffer(packed, dtype=">u4").astype(np.uint32)
-        elif f.values == "uint":
-            freqs = np.array([_UINT.unpack(v)[0] for v in values], dtype=np.uint32)
-        else:
-            freqs = np.ones(len(docs), dtype=np.uint32)
         self.freqs.extend(freqs)
+        ends = np.cumsum(counts, dtype=np.int64)
+        if f.values == "positions":
+            assert pos is not None
+            self.pos.extend(pos)
+            if len(pos):
+                f.max_pos = max(f.max_pos, int(pos.max()))
+            qends = np.cumsum(freqs, dtype=np.int64)
+            self.qend.extend(f.positions + qends[ends - 1])
+            f.positions += len(pos)
         w = np.asarray(weights, dtype=np.float64)
         f.max_weight = max(f.max_weight, float(w.max()))
         if f.whole and not ((w >= 0).all() and (w == np.floor(w)).all()):
             f.whole = False
         if f.freq_is_weight and not np.array_equal(freqs, w):
             f.freq_is_weight = False
-        self.pend.extend([f.postings + n // 3 for n in itertools.accumulate(map(len, postings))])
+        self.pend.extend(f.postings + ends)
         f.postings += len(docs)
         f.terms += len(terms)
 
@@ -200,7 +240,9 @@ class SideFileWriter:
         """The side file, to the open Whoosh file ``out``."""
         for s in self.spills.values():
             s.flush()
-        header: dict[str, Any] = {"format": _FORMAT, "fields": {}}
+        # (format 1 without positional fields: what a schema-3 index's older readers read)
+        positional = any(f.values == "positions" for f in self.fields)
+        header: dict[str, Any] = {"format": _FORMAT if positional else 1, "fields": {}}
         plan: list[tuple[_Spill, int, int, str, bool]] = []
         pos = 0
 
@@ -239,6 +281,12 @@ class SideFileWriter:
             }
             if not f.freq_is_weight:
                 arrays["freqs"] = place(self.freqs, st["freqs"], st["freqs"] + f.postings, "<u4")
+            if f.values == "positions":
+                pdtype = "<u2" if f.max_pos < 65536 else "<u4"
+                arrays["pos"] = place(self.pos, st["pos"], st["pos"] + f.positions, pdtype)
+                arrays["qend"] = place(
+                    self.qend, st["qend"], st["qend"] + f.terms, _index_dtype(f.positions)
+                )
             header["fields"][f.name] = {
                 "keys": keys,
                 "terms": f.terms,
@@ -272,6 +320,10 @@ class SideFileWriter:
             s.close()
 
 
+#: The side file's value kind of each Whoosh format it takes.
+_KINDS = {"Existence": "empty", "Frequency": "uint", "PackedPositions": "positions"}
+
+
 def _index_dtype(largest: int) -> str:
     return "<u4" if largest < 2**32 else "<u8"
 
@@ -296,6 +348,8 @@ class SideField:
         self.docs: npt.NDArray[np.uint32] = arrays["docs"]
         self.weights: npt.NDArray[Any] = arrays["weights"]
         self.freqs: npt.NDArray[Any] | None = arrays.get("freqs")
+        self.pos: npt.NDArray[Any] | None = arrays.get("pos")  # positional fields only
+        self.qend: npt.NDArray[Any] | None = arrays.get("qend")
 
     def __len__(self) -> int:
         return self._count
@@ -355,18 +409,37 @@ class SideField:
     def frequencies(self, a: int, b: int) -> npt.NDArray[Any]:
         return self.weights[a:b] if self.freqs is None else self.freqs[a:b]
 
-    def value_bytes(self, a: int, b: int) -> list[bytes]:
-        """Whoosh's encoded values of postings ``a:b`` (its Frequency format: the frequency
-        as a big-endian ``uint32``; Existence: nothing)."""
+    def value_bytes(self, i: int) -> list[bytes]:
+        """Whoosh's encoded values of term ``i``'s postings (its Frequency format: the
+        frequency as a big-endian ``uint32``; Existence: nothing; PackedPositions: the
+        positions as little-endian ``uint32``)."""
+        a, b = self.span(i)
         if self.values == "empty":
             return [b""] * (b - a)
+        if self.values == "positions":
+            return _split(self.positions(i), self.frequencies(a, b))
         return [_UINT.pack(int(f)) for f in self.frequencies(a, b)]
+
+    def positions(self, i: int) -> npt.NDArray[Any]:
+        """Every position of term ``i``'s postings, posting after posting (a positional
+        field)."""
+        assert self.pos is not None and self.qend is not None
+        lo = int(self.qend[i - 1]) if i else 0
+        return self.pos[lo : int(self.qend[i])]
 
     def texts(self, start: int = 0) -> Iterator[bytes]:
         return (self.term(i) for i in range(start, len(self)))
 
     def counts(self) -> SideCounts:
         return SideCounts(self)
+
+
+def _split(positions: npt.NDArray[Any], counts: npt.NDArray[Any]) -> list[bytes]:
+    """``positions`` cut into postings of ``counts`` positions, each packed as
+    :func:`newsearch.positions.pack` packs it."""
+    data = positions.astype("<u4").tobytes()
+    ends = (4 * np.cumsum(counts, dtype=np.int64)).tolist()
+    return [data[s:e] for s, e in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 class SideCounts(Mapping[str, int]):
@@ -389,6 +462,12 @@ class SideCounts(Mapping[str, int]):
 
     def __iter__(self) -> Iterator[str]:
         return (t.decode("utf-8", "replace") for t in self._f.texts())
+
+    def pairs(self) -> Iterator[tuple[str, int]]:
+        """Every (term, document frequency), in order, read straight through (a dict of them
+        built key by key would binary-search the file for each)."""
+        dfs = np.diff(self._f.pend.astype(np.int64), prepend=0).tolist()
+        return zip(self, dfs, strict=True)
 
 
 class SidePostings:
@@ -441,7 +520,7 @@ def open_side(storage: Any, segment_id: str) -> SidePostings:
     n = int.from_bytes(buf[len(_MAGIC) : len(_MAGIC) + 8], "little")
     base = len(_MAGIC) + 8 + n
     header = json.loads(bytes(buf[len(_MAGIC) + 8 : base]))
-    if header.get("format") != _FORMAT:
+    if header.get("format") not in _READS:
         raise ValueError(f"{segment_id}{EXTENSION}: side file format {header.get('format')}")
     return SidePostings(
         {name: SideField(name, buf, base, spec) for name, spec in header["fields"].items()}
@@ -460,9 +539,7 @@ def iter_side_postings(
         a = 0
         for i, b in enumerate(f.pend.tolist()):
             text = f.term(i)
-            rows = zip(
-                f.docs[a:b].tolist(), f.weights[a:b].tolist(), f.value_bytes(a, b), strict=True
-            )
+            rows = zip(f.docs[a:b].tolist(), f.weights[a:b].tolist(), f.value_bytes(i), strict=True)
             for d, w, v in rows:
                 if docmap is not None and d not in docmap:
                     continue
