@@ -13,7 +13,8 @@ keeps their order); positions follow their postings.
 
 from __future__ import annotations
 
-import bisect
+import heapq
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -53,23 +54,29 @@ def merge_field(
     """Field ``name`` of ``parts`` merged into ``out`` (its postings and positions as the
     streaming merge would write them). ``release`` is called after each slice of terms (a
     merge lets go of the pages it has read)."""
-    terms = [[f.term(i) for i in range(len(f))] for f, _, _ in parts]
-    union = sorted(set().union(*terms))
+    # The segments' terms merged in order, each once, a slice at a time: a field's terms (a
+    # pair field has millions) are never all held as Python objects at once.
+    union = (t for t, _ in itertools.groupby(heapq.merge(*(f.texts() for f, _, _ in parts))))
+    cursors = [0] * len(parts)  # each segment's first term not merged yet
     started = False  # a field whose postings are all deleted is left out, as a stream does
-    for lo in range(0, len(union), _TERMS_AT_ONCE):
-        chunk = union[lo : lo + _TERMS_AT_ONCE]
-        first, last = chunk[0], chunk[-1]
+    while chunk := list(itertools.islice(union, _TERMS_AT_ONCE)):
+        last = chunk[-1]
         index = {t: i for i, t in enumerate(chunk)}
         ids, docs, weights, freqs, starts, lens, pos = [], [], [], [], [], [], []
         offset = 0
-        for (f, base, docmap), own in zip(parts, terms, strict=True):
-            a, b = bisect.bisect_left(own, first), bisect.bisect_right(own, last)
+        for k, (f, base, docmap) in enumerate(parts):
+            a = cursors[k]
+            b = f.bisect(last)
+            if b < len(f) and f.term(b) == last:
+                b += 1
+            cursors[k] = b
             if a == b:
                 continue
             pa, pb = f.span(a)[0], f.span(b - 1)[1]
             ends = f.pend[a:b].astype(np.int64)
             counts = ends - np.concatenate(([pa], ends[:-1]))
-            where = np.fromiter(map(index.__getitem__, own[a:b]), dtype=np.int64, count=b - a)
+            own = (f.term(i) for i in range(a, b))
+            where = np.fromiter(map(index.__getitem__, own), dtype=np.int64, count=b - a)
             ids.append(np.repeat(where, counts))
             old = f.docs[pa:pb].astype(np.int64)
             docs.append(docmap[old] if docmap is not None else old + base)
