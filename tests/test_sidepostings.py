@@ -356,10 +356,10 @@ def test_a_merge_of_side_fields_as_arrays_equals_the_stream(
     arrays = _build(tmp_path / "arrays")
     merged: list[str] = []
     real = segwriter._arrayed
-    monkeypatch.setattr(segwriter, "_arrayed", lambda w, s: merged.extend(real(w, s)) or real(w, s))
+    monkeypatch.setattr(segwriter, "_arrayed", lambda *a: merged.extend(real(*a)) or real(*a))
     arrays.optimize()
     assert set(merged) == set(SIDE_FIELDS)
-    monkeypatch.setattr(segwriter, "_arrayed", lambda w, s: set())
+    monkeypatch.setattr(segwriter, "_arrayed", lambda *a: set())
     stream = _build(tmp_path / "stream")
     stream.optimize()
     assert side_bytes(arrays) == side_bytes(stream)

@@ -43,13 +43,18 @@ def unpack(value: bytes) -> list[int]:
     return a.tolist()
 
 
-def term_positions(analyzer: Any, text: str) -> dict[str, list[int]]:
-    """Each index term ``analyzer`` makes of ``text``, with its positions (a
-    :class:`~newsearch.analysis.NewsAnalyzer` finds them without making tokens)."""
+def _fused(analyzer: Any, text: str) -> dict[str, list[int]] | None:
+    """:meth:`NewsAnalyzer.term_positions <newsearch.analysis.NewsAnalyzer.term_positions>`
+    (no token objects; boosts are 1), or ``None`` when ``analyzer`` has no fused path."""
     fast = getattr(analyzer, "term_positions", None)
-    got = fast(text) if fast is not None else None
+    return fast(text) if fast is not None else None
+
+
+def term_positions(analyzer: Any, text: str) -> dict[str, list[int]]:
+    """Each index term ``analyzer`` makes of ``text``, with its positions."""
+    got = _fused(analyzer, text)
     if got is not None:
-        return got  # type: ignore[no-any-return]
+        return got
     out: dict[str, list[int]] = {}
     for t in analyzer(text, positions=True, mode="index"):
         if t.text:
@@ -68,14 +73,12 @@ class PackedPositions(Positions):
     def word_values(self, value: Any, analyzer: Analyzer, **kwargs: Any) -> Iterator[Any]:
         # As Positions.word_values, with the packed encoding.
         fb = self.field_boost
-        if isinstance(value, str) and not kwargs.get("no_morph") and not kwargs.get("start_pos"):
-            # (the analyzer's fused path: no token objects; boosts are 1)
-            fast = getattr(analyzer, "term_positions", None)
-            got = fast(value) if fast is not None else None
-            if got is not None:
-                for w, poslist in got.items():
-                    yield w, len(poslist), len(poslist) * fb, pack(poslist)
-                return
+        plain = isinstance(value, str) and not (kwargs.get("no_morph") or kwargs.get("start_pos"))
+        got = _fused(analyzer, value) if plain else None
+        if got is not None:
+            for w, poslist in got.items():
+                yield w, len(poslist), len(poslist) * fb, pack(poslist)
+            return
         poses: defaultdict[str, list[int]] = defaultdict(list)
         weights: defaultdict[str, float] = defaultdict(float)
         kwargs["positions"] = True

@@ -25,8 +25,7 @@ class _TermDfs:
     which reads them from here when stored)."""
 
     def __init__(self, segment: Segment, field: str) -> None:
-        dfs = segment.term_dfs(field)
-        self.dfs = dict(dfs.pairs() if hasattr(dfs, "pairs") else dfs)  # (a side field's)
+        self.dfs = dict(segment.term_dfs(field).items())
 
 
 def _term_tables(field_names: list[str]) -> dict[Any, Callable[[Segment], Any]]:

@@ -21,7 +21,7 @@ from whoosh.filedb.filetables import _lengths, _pointer
 
 from .schema import SIDE_FIELDS, side_fields
 from .sidecodec import SideCodec, side_of
-from .sidefile import iter_side_postings
+from .sidefile import SidePostings, iter_side_postings
 from .sidemerge import docmap_array
 
 __all__ = ["INLINE_LIMIT", "StreamingMerge", "codec"]
@@ -108,7 +108,12 @@ _RELEASE_EVERY = 100_000
 
 
 def _renumbered(
-    reader: Any, schema: Any, base: int, docmap: dict[int, int] | None, arrayed: set[str]
+    reader: Any,
+    side: SidePostings | None,
+    schema: Any,
+    base: int,
+    docmap: dict[int, int] | None,
+    arrayed: set[str],
 ) -> Any:
     """A merged segment's postings as the new segment numbers its documents (as Whoosh's
     ``SegmentWriter._process_posts``). Whoosh reads an inlined posting list without values
@@ -118,10 +123,10 @@ def _renumbered(
     resident memory once read, as long as the map is open: the streams of a merge stay open
     until the end, so every page of every merged segment would (a 13k-article merge grew from
     71 to 340 MB). They are read about in order, once: every so often the map is told to drop
-    them (``MADV_DONTNEED``; a page read again comes back from the page cache). The side fields
-    of ``arrayed`` are left out: they are merged as arrays (:mod:`newsearch.sidemerge`)."""
+    them (``MADV_DONTNEED``; a page read again comes back from the page cache). ``side``: the
+    segment's side file; its fields of ``arrayed`` are left out: they are merged as arrays
+    (:mod:`newsearch.sidemerge`)."""
     release = _releaser(reader)
-    side = side_of(reader)
     if side is None:
         postings = reader.iter_postings()
     else:  # the side fields straight from their file, merged in order with the others
@@ -147,16 +152,16 @@ def _releaser(reader: Any) -> Any:
     return lambda: source.madvise(mmap.MADV_DONTNEED)
 
 
-def _arrayed(w: Any, streams: list[tuple[Any, int, Any]]) -> set[str]:
+def _arrayed(w: Any, readers: list[Any], sides: list[SidePostings | None]) -> set[str]:
     """The side fields a merge takes as arrays: those of the new segment's codec that every
     merged segment keeps in its side file (or lacks), when the writer's own pool has none."""
+    if not hasattr(w.fieldwriter, "merge_side_field"):
+        return set()
     fields = set(getattr(w.codec, "side_fields", ())) & set(w.schema.names())
     fields -= set(getattr(w.pool, "fieldnames", ()))
-    for reader, _, _ in streams:
-        side = side_of(reader)
-        theirs = set(side.fields) if side is not None else set()
-        fields -= set(reader.indexed_field_names()) - theirs
-    return fields if hasattr(w.fieldwriter, "merge_side_field") else set()
+    for reader, side in zip(readers, sides, strict=True):
+        fields -= set(reader.indexed_field_names()) - set(side.fields if side else ())
+    return fields
 
 
 def _plain_postings(reader: Any, schema: Any, skip: set[str]) -> Any:
@@ -214,23 +219,29 @@ class StreamingMerge:
             return
         w.perdocwriter.close()
         lengths = w.per_document_reader() if w.codec.length_stats else None
-        arrayed = _arrayed(w, streams)
+        sides = [side_of(r) for r, _, _ in streams]
+        arrayed = _arrayed(w, [r for r, _, _ in streams], sides)
         postings = [w.pool.iter_postings()]
-        postings += [_renumbered(r, w.schema, base, dm, arrayed) for r, base, dm in streams]
+        postings += [
+            _renumbered(r, side, w.schema, base, dm, arrayed)
+            for (r, base, dm), side in zip(streams, sides, strict=True)
+        ]
         try:
             # (field, term, document, ...) tuples: document numbers differ between streams,
             # so plain tuple order is the order Whoosh's posting writer needs.
             w.fieldwriter.add_postings(w.schema, lengths, heapq.merge(*postings))
-            releases = [f for r, _, _ in streams if (f := _releaser(r)) is not None]
-            for name in sorted(arrayed):
-                parts = []
-                for r, base, dm in streams:
-                    side = side_of(r)
-                    if side is not None and (f := side.fields.get(name)) is not None:
-                        parts.append((f, base, docmap_array(dm, r.doc_count_all())))
-                w.fieldwriter.merge_side_field(
-                    name, w.schema[name].format, parts, lambda: [f() for f in releases]
-                )
+            if arrayed:
+                releases = [f for r, _, _ in streams if (f := _releaser(r)) is not None]
+                maps = [docmap_array(dm, r.doc_count_all()) for r, _, dm in streams]
+                for name in sorted(arrayed):
+                    parts = [
+                        (side.fields[name], base, m)
+                        for (_, base, _), side, m in zip(streams, sides, maps, strict=True)
+                        if side is not None and name in side.fields
+                    ]
+                    w.fieldwriter.merge_side_field(
+                        name, w.schema[name].format, parts, lambda: [f() for f in releases]
+                    )
             w.fieldwriter.close()
         finally:
             if lengths is not None:

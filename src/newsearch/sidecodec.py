@@ -272,13 +272,8 @@ class SideTermsReader(W3TermsReader):
             if self._perdoc is None:
                 storage, segment = self._where
                 self._perdoc = self._codec.per_document_reader(storage, segment)
-            perdoc = self._perdoc
-            known = length_bytes(perdoc, fieldname, perdoc.doc_count_all())
-            if known is None:  # (not a W3 per-document reader: each document's, once)
-                known = np.array(
-                    [length_to_byte(perdoc.doc_field_length(d, fieldname, 0) or 0)
-                     for d in range(perdoc.doc_count_all())], dtype=np.uint8,
-                )  # fmt: skip
+            known = length_bytes(self._perdoc, fieldname, self._perdoc.doc_count_all())
+            assert known is not None  # (W3's per-document reader: this codec's)
             self._known[fieldname] = known
         lengths = _BYTE_LENGTH[known[np.asarray(list(docs), dtype=np.int64)]]
         nonzero = lengths[lengths > 0]

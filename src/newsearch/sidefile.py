@@ -32,7 +32,7 @@ import re
 import struct
 import tempfile
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -420,12 +420,13 @@ class SideField:
             return _split(self.positions(i), self.frequencies(a, b))
         return [_UINT.pack(int(f)) for f in self.frequencies(a, b)]
 
-    def positions(self, i: int) -> npt.NDArray[Any]:
-        """Every position of term ``i``'s postings, posting after posting (a positional
-        field)."""
+    def positions(self, i: int, j: int | None = None) -> npt.NDArray[Any]:
+        """Every position of the postings of term ``i`` (terms ``i:j`` when given), posting
+        after posting (a positional field)."""
         assert self.pos is not None and self.qend is not None
+        j = i + 1 if j is None else j
         lo = int(self.qend[i - 1]) if i else 0
-        return self.pos[lo : int(self.qend[i])]
+        return self.pos[lo : int(self.qend[j - 1])]
 
     def texts(self, start: int = 0) -> Iterator[bytes]:
         return (self.term(i) for i in range(start, len(self)))
@@ -463,11 +464,20 @@ class SideCounts(Mapping[str, int]):
     def __iter__(self) -> Iterator[str]:
         return (t.decode("utf-8", "replace") for t in self._f.texts())
 
-    def pairs(self) -> Iterator[tuple[str, int]]:
-        """Every (term, document frequency), in order, read straight through (a dict of them
-        built key by key would binary-search the file for each)."""
-        dfs = np.diff(self._f.pend.astype(np.int64), prepend=0).tolist()
-        return zip(self, dfs, strict=True)
+    def items(self) -> ItemsView[str, int]:
+        return _SideItems(self)
+
+
+class _SideItems(ItemsView[str, int]):
+    """A side field's (term, document frequency) pairs, read straight through in order (the
+    default view would binary-search the file for each term: ``dict(counts.items())``)."""
+
+    _mapping: SideCounts
+
+    def __iter__(self) -> Iterator[tuple[str, int]]:
+        f = self._mapping._f
+        dfs = np.diff(f.pend.astype(np.int64), prepend=0).tolist()
+        return zip(self._mapping, dfs, strict=True)
 
 
 class SidePostings:

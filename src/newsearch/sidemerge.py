@@ -83,10 +83,8 @@ def merge_field(
             weights.append(f.weights[pa:pb].astype(np.float32))
             fq = f.frequencies(pa, pb).astype(np.int64)
             freqs.append(fq)
-            if f.pos is not None and f.qend is not None:
-                qa = int(f.qend[a - 1]) if a else 0
-                qb = int(f.qend[b - 1])
-                seg_pos = f.pos[qa:qb].astype(np.uint32)
+            if f.pos is not None:
+                seg_pos = f.positions(a, b).astype(np.uint32)
                 starts.append(offset + np.cumsum(fq) - fq)
                 lens.append(fq)
                 pos.append(seg_pos)
