@@ -339,3 +339,18 @@ def test_keeporiginal_gives_the_surface_word(text):
     an = _FUSED["light"]
     for t in an(text, chars=True, keeporiginal=True):
         assert t.original == text[t.startchar : t.endchar]
+
+
+@SETTINGS
+@given(texts=st.lists(any_text, min_size=1, max_size=4), pick=st.integers(1, 3))
+def test_highlight_memo_marks_a_text_seen_again_as_a_new_one(texts, pick):
+    # A highlighting memo remembers the texts whose words it has analyzed; a text seen again
+    # (or one whose words another text brought) must be marked exactly as with an empty memo.
+    from newsearch.highlight import _matches
+
+    an = _FUSED["light"]
+    forms = sorted({t.text for text in texts for t in an(text, mode="index")})
+    terms = forms[::pick]
+    memo: dict = {}
+    for text in texts + texts[::-1]:
+        assert _matches(text, terms, an, memo) == _matches(text, terms, an, {})

@@ -163,16 +163,16 @@ def facet_counts(
         if name not in FACETS:
             raise ConfigError(f"unknown facet {name!r}; facets: {', '.join(FACETS)}")
         codes, values = view.codes(name)
-        sel = codes[matched]
-        counts = np.bincount(sel[sel >= 0], minlength=len(values))
-        pairs = sorted(
-            ((values[i], int(c)) for i, c in enumerate(counts) if c), key=lambda p: (-p[1], p[0])
-        )
-        out[name] = dict(pairs)
+        # np.compress, not codes[matched]: a boolean index of a third of 71k documents took
+        # 290 us, compress 65; code -1 (no value) is counted in bin 0 and dropped.
+        counts = np.bincount(np.compress(matched, codes) + 1, minlength=len(values) + 1)[1:]
+        nz = np.flatnonzero(counts)
+        pairs = zip([values[i] for i in nz.tolist()], counts[nz].tolist(), strict=True)
+        out[name] = dict(sorted(pairs, key=lambda p: (-p[1], p[0])))
     if histogram is not None:
         if histogram not in ("day", "month"):
             raise ConfigError("date_histogram is 'day' or 'month'")
-        ts = view.timestamps("published")[matched]
+        ts = np.compress(matched, view.timestamps("published"))
         ts = ts[~np.isnan(ts)]
         days = np.floor(ts / 86400.0).astype(np.int64)
         uniq, counts = np.unique(days, return_counts=True)

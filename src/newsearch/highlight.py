@@ -37,6 +37,8 @@ class Snippet:
 
 #: Entries of a highlighting memo before it starts over.
 _FORMS_MAX = 500_000
+#: Texts a highlighting memo remembers as analyzed (by hash) before it starts over.
+_TEXTS_MAX = 200_000
 
 
 def _matches(
@@ -45,9 +47,9 @@ def _matches(
     """(start, end, term) of each word of ``text`` whose index form is one of ``terms``.
 
     ``memo`` (kept by the caller per analyzer, e.g. the index's cache) maps surface words to
-    their index forms and back: snippets look at every word of ten stored bodies per search;
-    with it, finding the matching words is two set operations in C plus the analysis of words
-    never seen before."""
+    their index forms and back, and remembers the texts whose every word it holds: snippets
+    look at every word of ten stored bodies per search; with it, a text seen before costs one
+    C-level split and a dict lookup per word, a new one the analysis of its new words."""
     if not text or not terms:
         return []
     out = []
@@ -56,29 +58,45 @@ def _matches(
             memo = {}
         forms: dict[str, frozenset[str]] = memo.setdefault("forms", {})
         surfaces: dict[str, set[str]] = memo.setdefault("surfaces", {})
-        if len(forms) > _FORMS_MAX:
+        texts: set[int] = memo.setdefault("texts", set())
+        if len(forms) > _FORMS_MAX or len(texts) > _TEXTS_MAX:
             forms.clear()
             surfaces.clear()
+            texts.clear()
+            memo.pop("found", None)
         # One C-level split: [separator, word, separator, word, ..., separator].
         parts = _SPLIT_RE.split(text)
         words = parts[1::2]
-        unique = set(words)
-        # Every new word is analyzed and remembered, so a page seen again costs set operations
-        # only (analyzing just the words that spell a query term saved a fresh process a few ms
-        # but made each later sighting test them again: warm searches were 1.4x slower).
-        new = unique.difference(forms)
-        for w, f in _forms(list(new), analyzer).items():
-            forms[w] = f
-            for term in f:
-                surfaces.setdefault(term, set()).add(w)
-        found: dict[str, str] = {}
-        for term in terms:
-            for w in unique.intersection(surfaces.get(term, ())):
-                found.setdefault(w, term)
-        if not found:
+        key = hash(text)
+        if key not in texts:
+            # Every new word is analyzed and remembered, so a page seen again costs a lookup
+            # per word only (analyzing just the words that spell a query term saved a fresh
+            # process a few ms but made each later sighting test them again: warm searches
+            # were 1.4x slower).
+            new = set(words).difference(forms)
+            if new:
+                for w, f in _forms(list(new), analyzer).items():
+                    forms[w] = f
+                    for term in f:
+                        surfaces.setdefault(term, set()).add(w)
+                memo.pop("found", None)  # the terms may have new surfaces
+            texts.add(key)
+        # The surface words of the terms, each to its first term: the same for all the hits
+        # of a page, until a text brings new words.
+        wanted = tuple(terms)
+        last = memo.get("found")
+        if last is not None and last[0] == wanted:
+            found: dict[str, str] = last[1]
+        else:
+            found = {}
+            for term in wanted:
+                for w in surfaces.get(term, ()):
+                    found.setdefault(w, term)
+            memo["found"] = (wanted, found)
+        hits = list(itertools.compress(range(len(words)), map(found.__contains__, words)))
+        if not hits:
             return []
         ends = list(itertools.accumulate(map(len, parts)))
-        hits = itertools.compress(range(len(words)), map(found.__contains__, words))
         for i in hits:
             w = words[i]
             start = ends[2 * i]  # the word is parts[2i + 1]

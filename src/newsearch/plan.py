@@ -10,6 +10,7 @@ with a dictionary for a vocabulary, and a sharded search plans once for every sh
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -306,6 +307,8 @@ def query_words(
     spellings of a Latin word join the word itself (the same word in another script); other
     forms of a word are one more weaker word. What was added goes to ``record``, the texts
     that gave terms (stop words do not) to ``searched``."""
+    from .variants import remembered
+
     out: list[QueryWord] = []
     alt: list[QueryWord] = []
     stems: list[list[str]] = []
@@ -350,18 +353,34 @@ def query_words(
                                   in TEXT_FIELDS)
                 )  # fmt: skip
                 notes.append(Expansion("spelling", text, shown, VARIANT_WEIGHT))
-        if expand is not None and expand.word_forms:
-            forms, added = form_terms(text, terms, fields, analyzers, expand.vocabulary)
+        if expand is not None and expand.word_forms:  # 70 us a word: a fifth of a warm plan
+            forms, added = remembered(
+                expand.vocabulary, "word_forms", (text, tuple(terms), tuple(fields)),
+                functools.partial(form_terms, text, terms, fields, analyzers, expand.vocabulary),
+            )  # fmt: skip
             if forms:
                 alt.append(QueryWord(tuple(forms), FORM_WEIGHT, text))
                 notes.append(Expansion("form", text, added, FORM_WEIGHT))
     if vocabulary is not None and len(out) > 1:
-        joined = _joined_variants(stems, fields, vocabulary, typed_words, analyzers)
+        key = (tuple(map(tuple, stems)), tuple(fields), tuple(typed_words))
+        joined = remembered(
+            vocabulary, "joined_words", key,
+            functools.partial(_joined_variants, stems, fields, vocabulary, typed_words, analyzers),
+        )  # fmt: skip
         alt += joined
         notes.extend(Expansion("joined", w.text, (w.text,), VARIANT_WEIGHT) for w in joined)
     if searched is not None:
         searched.extend(typed_words)
     return out + alt
+
+
+def plan_memos() -> dict[str, Any]:
+    """The planner's memos a snapshot adds to its vocabulary's (``variants.word_memos``, a
+    module whose source is a stored table's fingerprint): other word forms and joined
+    spellings (:func:`query_words`; neither result is changed by its callers)."""
+    from .variants import WordMemo
+
+    return {"word_forms": WordMemo(50_000), "joined_words": WordMemo(50_000)}
 
 
 def _variant_words(

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from .backend import IndexView
 from .copies import DuplicateView
 from .feedback import LeadStems
-from .plan import QueryWord
+from .plan import QueryWord, plan_memos
 from .request import RankingOptions
 from .scoring import Scorer, build_scorer
 from .stats import CollectionStats, gather
@@ -48,6 +48,8 @@ class Snapshot:
         self.view = view
         self.analyzers: dict[str, Any] = {name: view.analyzer(name) for name in view.text_fields()}
         self.vocabulary = IndexVocabulary(view)
+        for table, memo in plan_memos().items():  # the planner's own, beside the vocabulary's
+            setattr(self.vocabulary, table, memo)
         self._copies: DuplicateView | None = None
         self._leads: LeadStems | None = None
         self._dfs: dict[str, Callable[[str], int]] = {}
