@@ -15,10 +15,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from newsearch import NewsIndex
-from newsearch.expand import find_dates, form_candidates, script_candidates
+from newsearch.expand import find_dates, form_candidates, script_candidates, word_looks_native
 from newsearch.loanwords import looks_native, roots_of
 from newsearch.translit import MAX_SPELLINGS, arabic_spellings
-from newsearch.variants import foreign_candidates, spelling_candidates
+from newsearch.variants import WordMemo, foreign_candidates, spelling_candidates
 
 # --- the pure parts -------------------------------------------------------------------------
 
@@ -290,6 +290,25 @@ def test_a_word_looks_native_when_its_root_has_other_forms_in_the_index() -> Non
     assert not looks_native("الفلبين", "فلبين", df)
     assert roots_of("قواعد") & roots_of("قاعده", "قاعد")  # a plural shares its root
     assert not roots_of("كمال") & roots_of("جمال")
+
+
+def test_the_native_word_memo_keeps_each_stem_apart() -> None:
+    # The vocabulary remembers whether a word looks native; the stem is part of the question
+    # (the same surface word comes with its own stem and, as a variant, as its own stem): the
+    # memo once kept the first caller's answer for both, so a plan depended on call order.
+    known = {"بلاد", "بلدان", "بليد"}
+
+    class Vocabulary:
+        native_words = WordMemo(10)
+
+        def frequency(self, field: str, token: str) -> int:
+            return 5 if token in known else 0
+
+    vocabulary, analyzers = Vocabulary(), {"body": None}
+    assert looks_native("دافيد", "بلد", lambda t: vocabulary.frequency("body", t))
+    assert word_looks_native("دافيد", "بلد", analyzers, vocabulary)
+    assert not word_looks_native("دافيد", "دافيد", analyzers, vocabulary)
+    assert word_looks_native("دافيد", "بلد", analyzers, vocabulary)
 
 
 @pytest.fixture(scope="module")

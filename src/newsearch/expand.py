@@ -359,7 +359,8 @@ def word_looks_native(word: str, stem: str, analyzers: Analyzers, vocabulary: Vo
         remembered(
             vocabulary,
             "native_words",
-            word,
+            (word, stem),  # the stem counts too: keyed by the word alone, the first caller's
+            # stem decided for every later one, so a plan hung on the order of set iteration
             lambda: looks_native(word, stem, lambda t: vocabulary.frequency(body, t)),
         )
     )
