@@ -297,6 +297,7 @@ def test_merging_segments_keeps_every_posting_and_inlines_short_lists(tmp_path: 
     """Merges stream the segments' postings to the new segment (segwriter.StreamingMerge), and
     posting lists of up to INLINE_LIMIT documents live in the terms table: the merged index
     holds exactly the postings the segments held, updated articles' old postings gone."""
+    from newsearch.schema import side_fields
     from newsearch.segwriter import INLINE_LIMIT
 
     ix = NewsIndex.create(tmp_path / "ix")
@@ -311,12 +312,10 @@ def test_merging_segments_keeps_every_posting_and_inlines_short_lists(tmp_path: 
     assert _postings_by_id(ix) == before
     with ix.reader() as r:
         (leaf, _), *_ = r.leaf_readers()
-        # (the text fields are side fields since schema 4: "published" is in Whoosh's table)
-        texts = [t for f, t in leaf.all_terms() if f == "published"]
-        infos = [
-            (ti.doc_frequency(), ti.is_inlined())
-            for ti in map(leaf.term_info, ["published"] * len(texts), texts)
-        ]
+        # (the text fields are side fields since schema 4: ids, dates, sources and authors
+        # are in Whoosh's table, lists of one article and of many)
+        terms = [(f, t) for f, t in leaf.all_terms() if f not in side_fields(ix.whoosh.schema)]
+        infos = [(i.doc_frequency(), i.is_inlined()) for i in (leaf.term_info(*k) for k in terms)]
     assert {inlined for _, inlined in infos} == {True, False}
     assert all(inlined == (df <= INLINE_LIMIT) for df, inlined in infos)
 

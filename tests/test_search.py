@@ -244,6 +244,21 @@ def test_advanced_mode(s: Searcher) -> None:
     assert r.total > 0 and all("كوريا" in h.title for h in r)
 
 
+def test_advanced_date_ranges_read_the_one_precision_indexed(s: Searcher) -> None:
+    # `published` is indexed at one precision (schema._dates): a typed range reads the terms
+    # inside it, and finds what the date filter (the column) finds.
+    assert s.view.schema["published"].shift_step == 0
+    for text, start, end in [
+        ("published:[20180301 to 20180401]", datetime(2018, 3, 1), datetime(2018, 4, 2)),
+        ("published:2018", datetime(2018, 1, 1), datetime(2019, 1, 1)),
+    ]:
+        ts = s.view.timestamps("published")
+        lo, hi = (d.replace(tzinfo=UTC).timestamp() for d in (start, end))
+        expected = {s.view.stored(int(d))["id"] for d in ((ts >= lo) & (ts < hi)).nonzero()[0]}
+        got = s.search(text, mode="advanced", limit=MAX_PAGE_SIZE)
+        assert expected and got.total == len(expected) and {h.id for h in got} <= expected
+
+
 def test_bad_arguments(s: Searcher) -> None:
     with pytest.raises(ConfigError):
         s.search("x", sort="random")  # type: ignore[arg-type]

@@ -133,7 +133,7 @@ def build_schema(
         id=ID(stored=True, unique=True, sortable=True),
         title=_positional(stemmed, stored=True),
         body=_positional(stemmed, stored=True),
-        published=DATETIME(stored=True, sortable=True),
+        published=_dates(),
         source=ID(stored=True, sortable=True),
         category=ID(stored=True, sortable=True),
         categories=KEYWORD(stored=True, commas=True, scorable=False),
@@ -148,6 +148,18 @@ def build_schema(
             KEYS_FIELD: KEYWORD(scorable=False),
         },
     )
+
+
+def _dates() -> Any:
+    """``published``: filters, sorting and facets read its column; its terms serve only a
+    ``published:`` range typed in advanced mode. Whoosh's DATETIME indexes each date at 8
+    precisions (``shift_step=8``, not settable through its constructor) for faster ranges:
+    8 terms an article, 62 % of the postings of the fields Whoosh writes itself, for no use of
+    ours. One precision (``shift_step=0``: a range reads the terms inside it); an index keeps
+    the field as it was made, and any Whoosh reads both."""
+    field = DATETIME(stored=True, sortable=True)
+    field.shift_step = 0
+    return field
 
 
 def content_hash(article: Article) -> str:

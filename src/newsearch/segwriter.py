@@ -14,10 +14,12 @@ from __future__ import annotations
 import heapq
 import mmap
 from array import array
-from typing import Any
+from typing import Any, Literal
 
+from whoosh import columns
 from whoosh.filedb import filetables
 from whoosh.filedb.filetables import _lengths, _pointer
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from .schema import SIDE_FIELDS, side_fields
 from .sidecodec import SideCodec, side_of
@@ -178,6 +180,82 @@ def _plain_postings(reader: Any, schema: Any, skip: set[str]) -> Any:
                 m.next()
 
 
+def _copy_per_doc(w: Any, reader: Any) -> dict[int, int] | Literal[False] | None:
+    """As Whoosh's ``SegmentWriter.write_per_doc`` for a W3 segment of the same schema: each
+    live document's stored fields, lengths and column values, with the stored fields copied
+    as their compressed bytes (Whoosh decompresses, unpickles, pickles and compresses each
+    again: most of a merge's per-document time) and the lengths as their bytes. The docmap
+    (``None``: no deletions); ``False`` where it does not apply (vectors, another codec)."""
+    from whoosh.codec.whoosh3 import W3PerDocWriter
+
+    from .sidecodec import PerDocReader
+
+    pdw, schema = w.perdocwriter, w.schema
+    if not isinstance(pdw, W3PerDocWriter) or reader.schema is not schema:
+        return False
+    if any(schema[f].vector for f in schema.names()):
+        return False
+    perdoc = reader.codec().per_document_reader(reader.storage(), reader.segment())
+    if not isinstance(perdoc, PerDocReader):
+        perdoc.close()
+        return False
+    try:
+        return _copy_docs(w, reader, perdoc)
+    finally:
+        perdoc.close()
+
+
+def _copy_docs(w: Any, reader: Any, perdoc: Any) -> dict[int, int] | None:
+    """:func:`_copy_per_doc`'s loop, ``perdoc`` a :class:`~newsearch.sidecodec.PerDocReader`
+    of ``reader``'s segment."""
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+    from whoosh.columns import VarBytesColumn
+
+    from .backend import length_bytes
+
+    pdw, schema = w.perdocwriter, w.schema
+    count = reader.doc_count_all()
+    stored = perdoc.stored_bytes()
+    target = pdw._get_column("_stored")._child  # Whoosh's compressing writer's plain one
+    lengths = [
+        (f, _lenfield(f), length_bytes(perdoc, f, count).tolist())  # type: ignore[union-attr]
+        for f in schema.names()
+        if perdoc.has_column(_lenfield(f))
+    ]
+    cols = []
+    for f in schema.names():
+        coltype = schema[f].column_type
+        if coltype and reader.has_column(f):
+            creader = reader.column_reader(f, coltype)
+            if isinstance(creader, columns.TranslatingColumnReader):
+                creader = creader.raw_column()
+            cols.append((f, coltype, creader))
+    docmap: dict[int, int] | None = {} if reader.has_deletions() else None
+    totals = pdw._fieldlengths
+    for d in range(count):
+        if docmap is not None:
+            if reader.is_deleted(d):
+                continue
+            docmap[d] = w.docnum
+        pdw.start_doc(w.docnum)
+        for f, lenfield, lbytes in lengths:
+            if b := lbytes[d]:  # (Whoosh adds no length of 0)
+                pdw.add_column_value(lenfield, LENGTHS_COLUMN, _RELENGTH[b])
+                totals[f] += _LENGTH[b]
+        for f, coltype, creader in cols:
+            pdw.add_column_value(f, coltype, creader[d])
+        if raw := VarBytesColumn.Reader.__getitem__(stored, d):
+            VarBytesColumn.Writer.add(target, w.docnum, raw)
+        pdw.finish_doc()
+        w.docnum += 1
+    return docmap
+
+
+#: A length byte as Whoosh reads it back (a length) and writes that length again (a byte).
+_LENGTH = [byte_to_length(b) for b in range(256)]
+_RELENGTH = [length_to_byte(n) for n in _LENGTH]
+
+
 class StreamingMerge:
     """A Whoosh writer mixin: segments merged into it (``add_reader``, by a merge policy) are
     streamed to the new segment's posting writer at its flush, instead of going through the
@@ -204,8 +282,10 @@ class StreamingMerge:
         w._check_state()
         reader = SegmentReader(w.storage, w.schema, reader.segment())
         base = w.docnum
-        indexed = {f for f in reader.indexed_field_names() if f in w.schema}
-        docmap = w.write_per_doc(set(w.schema.names()) | indexed, reader)
+        docmap = _copy_per_doc(w, reader)
+        if docmap is False:
+            indexed = {f for f in reader.indexed_field_names() if f in w.schema}
+            docmap = w.write_per_doc(set(w.schema.names()) | indexed, reader)
         if not hasattr(self, "_streams"):
             self._streams = []
         self._streams.append((reader, base, docmap))

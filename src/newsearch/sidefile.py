@@ -328,6 +328,10 @@ def _index_dtype(largest: int) -> str:
     return "<u4" if largest < 2**32 else "<u8"
 
 
+#: Terms :meth:`SideField.texts` cuts at a time.
+_TEXTS_AT_ONCE = 4096
+
+
 class SideField:
     """One field of a side file: sorted terms and their postings, as numpy views."""
 
@@ -360,6 +364,25 @@ class SideField:
             return bytes(self._raw[i * w : (i + 1) * w]).hex().encode()
         lo = int(self.kend[i - 1]) if i else 0
         return bytes(self._raw[lo : int(self.kend[i])])
+
+    def terms(self, a: int, b: int) -> list[bytes]:
+        """Terms ``a`` to ``b - 1``, cut from one copy of their bytes (a merge reads every
+        term of every segment, twice: :meth:`term` apiece was 6 million calls at 30k)."""
+        if a >= b:
+            return []
+        if self.kend is None:
+            w = self._width
+            raw = bytes(self._raw[a * w : b * w])
+            return [raw[i : i + w].hex().encode() for i in range(0, len(raw), w)]
+        lo = int(self.kend[a - 1]) if a else 0
+        ends = self.kend[a:b].tolist()
+        raw = bytes(self._raw[lo : ends[-1]])
+        out = []
+        prev = 0
+        for end in ends:
+            out.append(raw[prev : end - lo])
+            prev = end - lo
+        return out
 
     def find(self, key: bytes) -> int:
         """The position of term ``key``, or -1 (a binary search)."""
@@ -429,7 +452,8 @@ class SideField:
         return self.pos[lo : int(self.qend[j - 1])]
 
     def texts(self, start: int = 0) -> Iterator[bytes]:
-        return (self.term(i) for i in range(start, len(self)))
+        for a in range(start, len(self), _TEXTS_AT_ONCE):
+            yield from self.terms(a, min(len(self), a + _TEXTS_AT_ONCE))
 
     def counts(self) -> SideCounts:
         return SideCounts(self)

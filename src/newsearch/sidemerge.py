@@ -75,8 +75,7 @@ def merge_field(
             pa, pb = f.span(a)[0], f.span(b - 1)[1]
             ends = f.pend[a:b].astype(np.int64)
             counts = ends - np.concatenate(([pa], ends[:-1]))
-            own = (f.term(i) for i in range(a, b))
-            where = np.fromiter(map(index.__getitem__, own), dtype=np.int64, count=b - a)
+            where = np.fromiter(map(index.__getitem__, f.terms(a, b)), np.int64, count=b - a)
             ids.append(np.repeat(where, counts))
             old = f.docs[pa:pb].astype(np.int64)
             docs.append(docmap[old] if docmap is not None else old + base)
