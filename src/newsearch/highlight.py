@@ -63,7 +63,7 @@ def _matches(
             forms.clear()
             surfaces.clear()
             texts.clear()
-            memo.pop("found", None)
+            memo["version"] = memo.get("version", 0) + 1
         # One C-level split: [separator, word, separator, word, ..., separator].
         parts = _SPLIT_RE.split(text)
         words = parts[1::2]
@@ -79,20 +79,20 @@ def _matches(
                     forms[w] = f
                     for term in f:
                         surfaces.setdefault(term, set()).add(w)
-                memo.pop("found", None)  # the terms may have new surfaces
+                memo["version"] = memo.get("version", 0) + 1  # the terms may have new surfaces
             texts.add(key)
         # The surface words of the terms, each to its first term: the same for all the hits
-        # of a page, until a text brings new words.
-        wanted = tuple(terms)
+        # of a page, until a text brings new words (the version; searchers of one index share
+        # the memo, so each step is one C-level call: a set copied, a dict updated).
+        wanted, version = tuple(terms), memo.get("version", 0)
         last = memo.get("found")
-        if last is not None and last[0] == wanted:
-            found: dict[str, str] = last[1]
+        if last is not None and last[0] == wanted and last[1] == version:
+            found: dict[str, str] = last[2]
         else:
             found = {}
-            for term in wanted:
-                for w in surfaces.get(term, ()):
-                    found.setdefault(w, term)
-            memo["found"] = (wanted, found)
+            for term in reversed(wanted):  # an earlier term overwrites a later one
+                found.update(dict.fromkeys(surfaces.get(term, ()), term))
+            memo["found"] = (wanted, version, found)
         hits = list(itertools.compress(range(len(words)), map(found.__contains__, words)))
         if not hits:
             return []
