@@ -16,13 +16,13 @@ import mmap
 from array import array
 from typing import Any, Literal
 
+import numpy as np
 from whoosh import columns
 from whoosh.filedb import filetables
 from whoosh.filedb.filetables import _lengths, _pointer
-from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from .schema import SIDE_FIELDS, side_fields
-from .sidecodec import SideCodec, side_of
+from .sidecodec import BYTE_LENGTHS, SideCodec, side_of
 from .sidefile import SidePostings, iter_side_postings
 from .sidemerge import docmap_array
 
@@ -218,10 +218,11 @@ def _copy_docs(w: Any, reader: Any, perdoc: Any) -> dict[int, int] | None:
     stored = perdoc.stored_bytes()
     target = pdw._get_column("_stored")._child  # Whoosh's compressing writer's plain one
     lengths = [
-        (f, _lenfield(f), length_bytes(perdoc, f, count).tolist())  # type: ignore[union-attr]
+        (f, _lenfield(f), length_bytes(perdoc, f, count))
         for f in schema.names()
         if perdoc.has_column(_lenfield(f))
     ]
+    as_lists = [(lenfield, lb.tolist()) for _, lenfield, lb in lengths]  # type: ignore[union-attr]
     cols = []
     for f in schema.names():
         coltype = schema[f].column_type
@@ -231,29 +232,26 @@ def _copy_docs(w: Any, reader: Any, perdoc: Any) -> dict[int, int] | None:
                 creader = creader.raw_column()
             cols.append((f, coltype, creader))
     docmap: dict[int, int] | None = {} if reader.has_deletions() else None
-    totals = pdw._fieldlengths
     for d in range(count):
         if docmap is not None:
             if reader.is_deleted(d):
                 continue
             docmap[d] = w.docnum
         pdw.start_doc(w.docnum)
-        for f, lenfield, lbytes in lengths:
-            if b := lbytes[d]:  # (Whoosh adds no length of 0)
-                pdw.add_column_value(lenfield, LENGTHS_COLUMN, _RELENGTH[b])
-                totals[f] += _LENGTH[b]
+        for lenfield, lbytes in as_lists:
+            if b := lbytes[d]:  # (Whoosh adds no length of 0; a byte read back is rewritten as is)
+                pdw.add_column_value(lenfield, LENGTHS_COLUMN, b)
         for f, coltype, creader in cols:
             pdw.add_column_value(f, coltype, creader[d])
         if raw := VarBytesColumn.Reader.__getitem__(stored, d):
             VarBytesColumn.Writer.add(target, w.docnum, raw)
         pdw.finish_doc()
         w.docnum += 1
+    # The field totals Whoosh sums document by document: the live documents' decoded lengths.
+    kept = np.fromiter(docmap, np.int64, len(docmap)) if docmap is not None else slice(None)
+    for f, _, lb in lengths:
+        pdw._fieldlengths[f] += int(BYTE_LENGTHS[lb[kept]].sum())  # type: ignore[index]
     return docmap
-
-
-#: A length byte as Whoosh reads it back (a length) and writes that length again (a byte).
-_LENGTH = [byte_to_length(b) for b in range(256)]
-_RELENGTH = [length_to_byte(n) for n in _LENGTH]
 
 
 class StreamingMerge:

@@ -309,7 +309,7 @@ class SideTermsReader(W3TermsReader):
             known = length_bytes(self._perdoc, fieldname, self._perdoc.doc_count_all())
             assert known is not None  # (W3's per-document reader: this codec's)
             self._known[fieldname] = known
-        lengths = _BYTE_LENGTH[known[np.asarray(list(docs), dtype=np.int64)]]
+        lengths = BYTE_LENGTHS[known[np.asarray(list(docs), dtype=np.int64)]]
         nonzero = lengths[lengths > 0]
         return (int(nonzero.min()) if nonzero.size else None), int(lengths.max(initial=0))
 
@@ -411,8 +411,8 @@ class SideTermsReader(W3TermsReader):
         super().close()
 
 
-#: Whoosh's one-byte length encoding, decoded.
-_BYTE_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
+#: Whoosh's one-byte length encoding, decoded (a length byte's length).
+BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
 
 
 class _SideCursor:
